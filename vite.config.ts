@@ -1,8 +1,12 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
+import { crossOriginIsolation } from './src/lib/runtime/build/isolation';
+import { sandboxBundle } from './src/lib/runtime/build/sandbox-bundle';
 
 export default defineConfig({
-  plugins: [sveltekit()],
+  plugins: [crossOriginIsolation(), sandboxBundle(), sveltekit()],
+  worker: { format: 'es' },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
   test: {
     include: ['tests/unit/**/*.test.ts', 'tests/*.test.ts'],
     environment: 'node',

@@ -1,0 +1,16 @@
+/**
+ * Every lesson's files, gathered at build time by Vite from the lessons/ folder. One place lists
+ * the globs, so the app, the sandbox and the tests see the same lessons.
+ */
+const raw = (files: Record<string, unknown>) => files as Record<string, string>;
+
+export const readmes = raw(import.meta.glob('/lessons/*/README.md', { query: '?raw', import: 'default', eager: true }));
+export const codeFiles = raw(
+  import.meta.glob(['/lessons/*/starter/*', '/lessons/*/solution/*'], { query: '?raw', import: 'default', eager: true })
+);
+export const memoryModules = import.meta.glob('/lessons/*/memory.ts', { eager: true });
+
+/** "/lessons/01-attention/README.md" → "01-attention" */
+export function slugOf(path: string): string {
+  return path.split('/')[2];
+}

@@ -1,0 +1,256 @@
+/**
+ * The WebGPU half of the lesson API. Every buffer is labelled and recorded in the memory tracker;
+ * everything a run creates is destroyed by `destroyAll` when the run ends. Shader errors come back
+ * located in the learner's .wgsl file; kernel time comes from timestamp queries when the adapter
+ * offers them.
+ */
+import type { Dispatch, GpuBuffer, Tensor } from 'lab';
+import type { MemoryTracker } from '$lib/bench/memory';
+import { formatBytes } from '$lib/bench/format';
+import { LabError, apiError } from './errors';
+import { size } from './tensors';
+
+interface Buf extends GpuBuffer {
+  readonly gpu: GPUBuffer;
+  readonly trackId: number;
+}
+
+export interface GpuTiming {
+  record(ms: number): void;
+}
+
+export type GpuApi = ReturnType<typeof createGpu>;
+
+const NO_LIMITS = {
+  maxStorageBufferBindingSize: 0,
+  maxBufferSize: 0,
+  maxComputeWorkgroupStorageSize: 0,
+  maxComputeInvocationsPerWorkgroup: 0,
+  maxComputeWorkgroupsPerDimension: 0
+};
+
+export function createGpu(
+  device: GPUDevice | null,
+  tracker: MemoryTracker,
+  timing: GpuTiming,
+  fileOf: (code: string) => string | undefined
+) {
+  const live = new Set<Buf>();
+  const pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  const hasTimestamps = device?.features.has('timestamp-query') ?? false;
+
+  function need(): GPUDevice {
+    if (!device) {
+      throw apiError(
+        "WebGPU is not available in this run. Switch the backend to WASM, or open the page in a browser with WebGPU."
+      );
+    }
+    return device;
+  }
+
+  function make(label: string, bytes: number, usage: number, shape: readonly number[] | null): Buf {
+    const d = need();
+    const limit = d.limits.maxStorageBufferBindingSize;
+    if (bytes > limit || bytes > d.limits.maxBufferSize) {
+      throw apiError(
+        `buffer '${label}' needs ${formatBytes(bytes)}, over this device's maxStorageBufferBindingSize (${formatBytes(limit)}). Use a smaller N, or a kernel that does not materialise it.`
+      );
+    }
+    // WebGPU needs sizes that are a multiple of 4 and not zero.
+    const padded = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const gpu = d.createBuffer({ label, size: padded, usage, mappedAtCreation: false });
+    const b: Buf = { label, size: bytes, shape: shape ? [...shape] : null, gpu, trackId: tracker.alloc(label, padded) };
+    live.add(b);
+    return b;
+  }
+
+  function asBuf(b: GpuBuffer): Buf {
+    if (!live.has(b as Buf)) throw apiError(`buffer '${b.label}' was released or belongs to another run`);
+    return b as Buf;
+  }
+
+  function release(b: GpuBuffer): void {
+    const buf = b as Buf;
+    if (!live.delete(buf)) return;
+    buf.gpu.destroy();
+    tracker.free(buf.trackId);
+  }
+
+  async function pipeline(code: string, entryPoint: string, file: string): Promise<GPUComputePipeline> {
+    const key = `${entryPoint}\u0000${code}`;
+    let p = pipelines.get(key);
+    if (!p) {
+      p = (async () => {
+        const d = need();
+        const module = d.createShaderModule({ label: file, code });
+        const info = await module.getCompilationInfo();
+        const errors = info.messages.filter((m) => m.type === 'error');
+        if (errors.length > 0) {
+          const more = info.messages.map((m) => ({
+            file,
+            line: m.lineNum,
+            column: m.linePos,
+            message: m.message,
+            severity: m.type === 'error' ? ('error' as const) : ('warning' as const)
+          }));
+          const e = errors[0];
+          throw new LabError({
+            kind: 'wgsl',
+            message: `${file}:${e.lineNum}:${e.linePos}: ${e.message}`,
+            file,
+            line: e.lineNum,
+            column: e.linePos,
+            more
+          });
+        }
+        try {
+          return await d.createComputePipelineAsync({ label: file, layout: 'auto', compute: { module, entryPoint } });
+        } catch (err) {
+          throw new LabError({ kind: 'wgsl', file, message: `${file}: ${(err as Error).message}` });
+        }
+      })();
+      pipelines.set(key, p);
+      p.catch(() => pipelines.delete(key));
+    }
+    return p;
+  }
+
+  async function dispatch(job: Dispatch): Promise<{ gpuMs: number | null }> {
+    const d = need();
+    const file = job.file ?? fileOf(job.code) ?? 'shader.wgsl';
+    const pipe = await pipeline(job.code, job.entryPoint ?? 'main', file);
+    const [x, y = 1, z = 1] = job.workgroups;
+    const maxWg = d.limits.maxComputeWorkgroupsPerDimension;
+    for (const [axis, count] of [['x', x], ['y', y], ['z', z]] as const) {
+      if (!Number.isInteger(count) || count < 1 || count > maxWg) {
+        throw apiError(`workgroups.${axis} must be an integer from 1 to ${maxWg} (this device's limit), got ${count}`);
+      }
+    }
+    const repeat = Math.max(1, Math.floor(job.repeat ?? 1));
+    d.pushErrorScope('validation');
+    const bindGroup = d.createBindGroup({
+      label: `${file} bindings`,
+      layout: pipe.getBindGroupLayout(0),
+      entries: job.bindings.map((b, i) => ({ binding: i, resource: { buffer: asBuf(b).gpu } }))
+    });
+    const query = hasTimestamps ? d.createQuerySet({ label: 'timestamps', type: 'timestamp', count: 2 }) : null;
+    const resolve = query
+      ? d.createBuffer({ label: 'timestamps', size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC })
+      : null;
+    const readTs = query
+      ? d.createBuffer({ label: 'timestamps read', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })
+      : null;
+    const enc = d.createCommandEncoder({ label: file });
+    const pass = enc.beginComputePass({
+      label: file,
+      timestampWrites: query ? { querySet: query, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } : undefined
+    });
+    pass.setPipeline(pipe);
+    pass.setBindGroup(0, bindGroup);
+    for (let i = 0; i < repeat; i++) pass.dispatchWorkgroups(x, y, z);
+    pass.end();
+    if (query && resolve && readTs) {
+      enc.resolveQuerySet(query, 0, 2, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, readTs, 0, 16);
+    }
+    d.queue.submit([enc.finish()]);
+    const err = await d.popErrorScope();
+    if (err) {
+      query?.destroy();
+      resolve?.destroy();
+      readTs?.destroy();
+      throw new LabError({ kind: 'wgsl', file, message: `${file}: ${err.message}` });
+    }
+    await d.queue.onSubmittedWorkDone();
+    let gpuMs: number | null = null;
+    if (readTs) {
+      await readTs.mapAsync(GPUMapMode.READ);
+      const t = new BigUint64Array(readTs.getMappedRange().slice(0));
+      readTs.unmap();
+      const ns = Number(t[1] - t[0]);
+      if (ns > 0) gpuMs = ns / 1e6 / repeat;
+    }
+    query?.destroy();
+    resolve?.destroy();
+    readTs?.destroy();
+    if (gpuMs !== null) timing.record(gpuMs);
+    return { gpuMs };
+  }
+
+  const api = {
+    get available() {
+      return device !== null;
+    },
+    get limits() {
+      if (!device) return NO_LIMITS;
+      const l = device.limits;
+      return {
+        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+        maxBufferSize: l.maxBufferSize,
+        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension
+      };
+    },
+    input(tensor: Tensor, label: string): GpuBuffer {
+      const b = make(label, tensor.data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, tensor.shape);
+      need().queue.writeBuffer(b.gpu, 0, tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
+      return b;
+    },
+    output(shape: readonly number[], label: string): GpuBuffer {
+      return make(
+        label,
+        size(shape) * 4,
+        GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+        shape
+      );
+    },
+    scratch(elements: number, label: string): GpuBuffer {
+      return make(label, elements * 4, GPUBufferUsage.STORAGE, null);
+    },
+    uniform(fields: Record<string, readonly ['u32' | 'i32' | 'f32', number]>, label: string): GpuBuffer {
+      const entries = Object.entries(fields);
+      const bytes = new ArrayBuffer(Math.max(16, Math.ceil((entries.length * 4) / 16) * 16));
+      const view = new DataView(bytes);
+      entries.forEach(([name, [type, value]], i) => {
+        if (type !== 'f32' && !Number.isInteger(value)) {
+          throw apiError(`uniform field '${name}' is ${type} but its value ${value} is not an integer`);
+        }
+        if (type === 'u32') view.setUint32(i * 4, value, true);
+        else if (type === 'i32') view.setInt32(i * 4, value, true);
+        else view.setFloat32(i * 4, value, true);
+      });
+      const b = make(label, bytes.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, null);
+      need().queue.writeBuffer(b.gpu, 0, bytes);
+      return b;
+    },
+    dispatch,
+    async read(buffer: GpuBuffer): Promise<Tensor> {
+      const d = need();
+      const b = asBuf(buffer);
+      if (!b.shape) throw apiError(`buffer '${b.label}' has no shape to read back; make it with gpu.output(shape, label)`);
+      const staging = d.createBuffer({
+        label: `${b.label} read-back`,
+        size: b.gpu.size,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST
+      });
+      const enc = d.createCommandEncoder({ label: `read ${b.label}` });
+      enc.copyBufferToBuffer(b.gpu, 0, staging, 0, b.gpu.size);
+      d.queue.submit([enc.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      const data = new Float32Array(staging.getMappedRange().slice(0, b.size));
+      staging.unmap();
+      staging.destroy();
+      return { shape: [...b.shape], data };
+    },
+    release
+  };
+
+  return {
+    api,
+    liveCount: () => live.size,
+    destroyAll() {
+      for (const b of [...live]) release(b);
+    }
+  };
+}

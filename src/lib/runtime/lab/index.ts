@@ -1,0 +1,173 @@
+/**
+ * Builds the `lab` module that learner code imports, for one run. The same code serves the
+ * sandbox worker in the browser and vitest in Node: only the environment differs (a GPUDevice or
+ * none; onnxruntime reached by messages to the app, or called directly).
+ */
+import type { Backend, Graph, SweepOptions, Tensor } from 'lab';
+import { MemoryTracker } from '$lib/bench/memory';
+import { runSweep } from '$lib/bench/sweep';
+import type { DeviceLimits, SweepPoint, TimerKind } from '$lib/bench/types';
+import type { SweepSettings, WireTensor } from '../protocol';
+import { apiError } from './errors';
+import { createGpu } from './gpu';
+import { type BuiltGraph, createGraph, graphBytes } from './onnx-graph';
+import * as tensors from './tensors';
+
+export type OrtRun = (
+  model: Uint8Array,
+  feeds: Record<string, WireTensor>,
+  ep: Backend
+) => Promise<{ outputs: Record<string, WireTensor>; ms: number }>;
+
+export interface LabEnv {
+  backend: Backend;
+  device: GPUDevice | null;
+  ortRun: OrtRun;
+  log(level: 'log' | 'warn' | 'error', text: string): void;
+  emitPoint(point: SweepPoint): void;
+  sweep: SweepSettings;
+  wasmBudgetBytes: number;
+  now(): number;
+  /** The learner's file that holds this exact source, for locating WGSL errors. */
+  fileOf(code: string): string | undefined;
+}
+
+export type LabInstance = ReturnType<typeof createLab>;
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Float32Array || v instanceof Float64Array) {
+    const head = Array.from(v.slice(0, 8), (x) => +x.toPrecision(5)).join(', ');
+    return `${v.constructor.name}(${v.length}) [${head}${v.length > 8 ? ', …' : ''}]`;
+  }
+  if (v && typeof v === 'object' && 'shape' in v && 'data' in v) {
+    const t = v as Tensor;
+    return `Tensor [${t.shape.join(', ')}] ${describe(t.data)}`;
+  }
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+export function deviceLimits(env: Pick<LabEnv, 'backend' | 'device' | 'wasmBudgetBytes'>): DeviceLimits {
+  if (env.backend === 'webgpu' && env.device) {
+    return {
+      maxBindingBytes: env.device.limits.maxStorageBufferBindingSize,
+      bindingLimitName: 'maxStorageBufferBindingSize',
+      maxTotalBytes: env.device.limits.maxBufferSize * 4,
+      totalLimitName: '4 × maxBufferSize'
+    };
+  }
+  return {
+    maxBindingBytes: env.wasmBudgetBytes,
+    bindingLimitName: 'the WASM memory budget',
+    maxTotalBytes: env.wasmBudgetBytes,
+    totalLimitName: 'the WASM memory budget'
+  };
+}
+
+export function createLab(env: LabEnv) {
+  const tracker = new MemoryTracker();
+  let deviceMs = 0;
+  let deviceTimer: TimerKind | null = null;
+  const record = (timer: TimerKind) => (ms: number) => {
+    deviceMs += ms;
+    deviceTimer = timer;
+  };
+  const gpu = createGpu(env.backend === 'webgpu' ? env.device : null, tracker, { record: record('gpu-timestamp') }, env.fileOf);
+  const serialized = new WeakMap<BuiltGraph, Uint8Array>();
+
+  const onnx = {
+    graph: () => createGraph(),
+    async run(g: Graph, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+      const graph = g as BuiltGraph;
+      if (!graph || typeof graph.serialize !== 'function') throw apiError('onnx.run needs a graph made by onnx.graph()');
+      for (const input of graph.inputs) {
+        const t = feeds[input.name];
+        if (!t) throw apiError(`onnx.run: no tensor given for graph input '${input.name}'`);
+        if (t.shape.length !== input.shape.length || t.shape.some((s, i) => s !== input.shape[i])) {
+          throw apiError(`onnx.run: input '${input.name}' was declared [${input.shape.join(', ')}] but got [${t.shape.join(', ')}]`);
+        }
+      }
+      let model = serialized.get(graph);
+      if (!model) {
+        model = graph.serialize();
+        serialized.set(graph, model);
+      }
+      const wire: Record<string, WireTensor> = {};
+      for (const input of graph.inputs) wire[input.name] = { shape: [...feeds[input.name].shape], data: feeds[input.name].data };
+      // onnxruntime's own buffers are out of our reach: count the graph's tensors by their shapes.
+      const id = tracker.alloc('onnx graph tensors', graphBytes(graph));
+      try {
+        const ep: Backend = env.backend;
+        const { outputs, ms } = await env.ortRun(model, wire, ep);
+        record('ort-run')(ms);
+        return outputs;
+      } finally {
+        tracker.free(id);
+      }
+    }
+  };
+
+  const module = {
+    tensors: {
+      zeros: tensors.zeros,
+      from: tensors.from,
+      randn: tensors.randn,
+      size: tensors.size,
+      compare: tensors.compare
+    },
+    gpu: gpu.api,
+    onnx,
+    backend: env.backend,
+    log: (...values: unknown[]) => env.log('log', values.map(describe).join(' ')),
+    async sweep<Input>(options: SweepOptions<Input>): Promise<void> {
+      if (!options || !Array.isArray(options.n) || typeof options.run !== 'function' || typeof options.setup !== 'function') {
+        throw apiError('sweep({ n, setup, run }) needs a list of sequence lengths and two functions');
+      }
+      await runSweep(
+        {
+          label: options.label ?? 'my code',
+          n: options.n,
+          setup: options.setup,
+          run: options.run,
+          warmup: options.warmup ?? env.sweep.warmup,
+          repeats: options.repeats ?? env.sweep.repeats,
+          bytes: options.bytes
+        },
+        {
+          now: env.now,
+          tracker,
+          limits: deviceLimits(env),
+          budgetMs: env.sweep.budgetMs,
+          takeDeviceTime: takeDeviceTime,
+          emit: env.emitPoint,
+          endPoint: () => gpu.destroyAll()
+        }
+      );
+    }
+  };
+
+  function takeDeviceTime(): { ms: number; timer: TimerKind } | null {
+    const t = deviceTimer ? { ms: deviceMs, timer: deviceTimer } : null;
+    deviceMs = 0;
+    deviceTimer = null;
+    return t;
+  }
+
+  return {
+    module,
+    tracker,
+    takeDeviceTime,
+    limits: () => deviceLimits(env),
+    /** Destroy every GPU buffer of the run; returns how many were still live. */
+    finish(): number {
+      const n = gpu.liveCount();
+      gpu.destroyAll();
+      return n;
+    },
+    liveGpuBuffers: () => gpu.liveCount()
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Every lesson, in Node: its format is valid, its solution passes every check, its starter fails
+ * at least one, and its analytic memory grows with N as its README claims. (The WebGPU path of
+ * each lesson is exercised in Chromium by the end-to-end tests.)
+ */
+import { describe, expect, test } from 'vitest';
+import { lessons } from '$lib/lessons/loader';
+import { memoryModels } from '$lib/lessons/memory-models';
+import { bytesOf } from '$lib/lessons/types';
+import { runInNode } from './support/run-in-node';
+
+const all = lessons();
+
+test('there is at least one lesson', () => {
+  expect(all.length).toBeGreaterThan(0);
+});
+
+describe.each(all.map((l) => [l.slug, l] as const))('lesson %s', (slug, lesson) => {
+  test('solution passes every check (wasm)', async () => {
+    const { results, messages } = await runInNode({ lesson: slug, files: lesson.solution, mode: 'check' });
+    const errors = messages.filter((m) => m.type === 'error');
+    expect(errors).toEqual([]);
+    expect(results.length).toBeGreaterThan(0);
+    for (const r of results) expect(r, r.message).toMatchObject({ status: expect.stringMatching(/pass|skipped/) });
+    expect(results.some((r) => r.status === 'pass')).toBe(true);
+  });
+
+  test('starter fails at least one check (wasm)', async () => {
+    const { results } = await runInNode({ lesson: slug, files: lesson.starter, mode: 'check' });
+    expect(results.some((r) => r.status === 'fail')).toBe(true);
+  });
+
+  test('solution runs its sweep, one point per sequence length', async () => {
+    const n = lesson.meta.sweep.n.slice(0, 3);
+    const { messages } = await runInNode({ lesson: slug, files: lesson.solution, mode: 'sweep', sweep: { n, warmup: 0, repeats: 1, budgetMs: 60_000 } });
+    expect(messages.filter((m) => m.type === 'error')).toEqual([]);
+    const points = messages.flatMap((m) => (m.type === 'point' ? [m.point] : []));
+    expect(points.map((p) => p.n)).toEqual(n);
+    for (const p of points) {
+      expect(p.status).toBe('measured');
+      expect(p.medianMs).toBeGreaterThan(0);
+      expect(p.peakBytes).toBeGreaterThan(0);
+    }
+  });
+
+  test(`analytic memory grows like N^${lesson.meta.memoryExponent}`, () => {
+    const model = memoryModels[slug];
+    const big = 1 << 20;
+    const slope = Math.log2(bytesOf(model, 2 * big).total / bytesOf(model, big).total);
+    expect(slope).toBeCloseTo(lesson.meta.memoryExponent, 1);
+  });
+});

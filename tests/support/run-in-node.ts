@@ -1,0 +1,36 @@
+/**
+ * Runs learner files through the same `execute` as the browser's sandbox, in Node: no WebGPU,
+ * and onnxruntime-web's WASM backend called directly.
+ */
+import * as ort from 'onnxruntime-web';
+import { createEngine } from '$lib/runtime/ort/engine';
+import type { CheckResult, RunRequest, SandboxMessage } from '$lib/runtime/protocol';
+import { execute } from '$lib/runtime/sandbox/execute';
+
+ort.env.wasm.numThreads = 1;
+ort.env.logLevel = 'error';
+const engine = createEngine(ort);
+
+export interface NodeRun {
+  results: CheckResult[];
+  messages: SandboxMessage[];
+}
+
+export async function runInNode(request: Partial<RunRequest> & Pick<RunRequest, 'files' | 'mode'>): Promise<NodeRun> {
+  const messages: SandboxMessage[] = [];
+  const req: RunRequest = {
+    lesson: null,
+    backend: 'wasm',
+    sweep: { n: [16, 32], warmup: 0, repeats: 1, budgetMs: 60_000 },
+    wasmBudgetBytes: 1 << 30,
+    ...request
+  };
+  const results = await execute(1, req, {
+    device: null,
+    adapterName: null,
+    now: () => performance.now(),
+    post: (m) => messages.push(m),
+    ortRun: (model, feeds, ep) => engine.run(model, feeds, ep)
+  });
+  return { results, messages };
+}
