@@ -1,7 +1,7 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
-import { crossOriginIsolation } from './src/lib/runtime/build/isolation';
-import { sandboxBundle } from './src/lib/runtime/build/sandbox-bundle';
+import { crossOriginIsolation } from './src/lib/runtime/build/isolation.ts';
+import { sandboxBundle } from './src/lib/runtime/build/sandbox-bundle.ts';
 
 export default defineConfig({
   plugins: [crossOriginIsolation(), sandboxBundle(), sveltekit()],

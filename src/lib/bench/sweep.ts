@@ -28,8 +28,9 @@ export interface SweepEnv {
   /** Device-side time of the work since the last call (GPU timestamps or ORT run), if any was recorded. */
   takeDeviceTime(): { ms: number; timer: TimerKind } | null;
   emit(point: SweepPoint): void;
-  /** Release what setup allocated for one point (GPU buffers), so the next point starts clean. */
-  endPoint?(): void;
+  /** Mark the allocations made so far; `releaseSince(mark)` frees everything allocated after it. */
+  mark?(): number;
+  releaseSince?(mark: number): void;
 }
 
 /** The reason a point cannot run on this device, or null when it fits. */
@@ -78,29 +79,35 @@ export async function runSweep<Input>(spec: SweepSpec<Input>, env: SweepEnv): Pr
         continue;
       }
     }
+    const pointMark = env.mark?.() ?? 0;
     try {
       const pointStart = env.now();
+      const before = env.tracker.current;
       const input = await spec.setup(n);
-      for (let i = 0; i < spec.warmup; i++) {
+      // What setup allocated (inputs uploaded once) is live during every repeat, so it counts.
+      const setupBytes = env.tracker.current - before;
+      // Each run's own allocations are released after it, so repeats do not pile up.
+      const once = async () => {
+        const mark = env.mark?.() ?? 0;
+        env.tracker.resetPeak();
+        const base = env.tracker.current;
+        const t0 = env.now();
         await spec.run(input, n);
-        env.takeDeviceTime();
-      }
+        const wall = env.now() - t0;
+        const peak = env.tracker.peak - base;
+        env.releaseSince?.(mark);
+        return { wall, peak, device: env.takeDeviceTime() };
+      };
+      for (let i = 0; i < spec.warmup; i++) await once();
       const samples: number[] = [];
       let timer: TimerKind = 'wall';
       let peak = 0;
       for (let i = 0; i < spec.repeats; i++) {
-        env.tracker.resetPeak();
-        const base0 = env.tracker.current;
-        const t0 = env.now();
-        await spec.run(input, n);
-        const wall = env.now() - t0;
-        peak = Math.max(peak, env.tracker.peak - base0);
-        const device = env.takeDeviceTime();
-        if (device) timer = device.timer;
-        samples.push(device ? device.ms : wall);
+        const r = await once();
+        peak = Math.max(peak, r.peak);
+        if (r.device) timer = r.device.timer;
+        samples.push(r.device ? r.device.ms : r.wall);
       }
-      // Inputs made by setup count too: they are live while the point runs.
-      const inputBytes = env.tracker.current;
       const s = summarize(samples);
       emit({
         ...base,
@@ -110,17 +117,17 @@ export async function runSweep<Input>(spec: SweepSpec<Input>, env: SweepEnv): Pr
         p75Ms: s.p75,
         samplesMs: samples,
         timer,
-        peakBytes: peak + inputBytes
+        peakBytes: setupBytes + peak
       });
       // Predict from wall time per run (uploads and read-backs included), not the kernel time alone.
       prev = last;
       last = { n, ms: Math.max((env.now() - pointStart) / (spec.warmup + spec.repeats), 1e-3) };
     } catch (e) {
       emit({ ...base, status: 'error', reason: e instanceof Error ? e.message : String(e) });
-      env.endPoint?.();
-      break;
+      env.releaseSince?.(pointMark);
+      throw e;
     }
-    env.endPoint?.();
+    env.releaseSince?.(pointMark);
   }
   return points;
 }

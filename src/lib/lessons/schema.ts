@@ -28,6 +28,8 @@ export const frontmatterSchema = z.strictObject({
   charts: z.strictObject({ time: z.string().min(1), memory: z.string().min(1) }),
   /** How the analytic memory grows: total bytes ∝ N^memoryExponent at large N (checked by the tests). */
   memoryExponent: z.number().positive(),
+  /** Optional guide on the time chart: a line ∝ N^timeExponent through the largest measured point. */
+  timeExponent: z.number().positive().optional(),
   /** The watchdog stops a run that takes longer than this. */
   timeBudgetMs: positiveInt.default(60_000)
 });

@@ -13,6 +13,7 @@ import { size } from './tensors';
 interface Buf extends GpuBuffer {
   readonly gpu: GPUBuffer;
   readonly trackId: number;
+  readonly serial: number;
 }
 
 export interface GpuTiming {
@@ -36,6 +37,7 @@ export function createGpu(
   fileOf: (code: string) => string | undefined
 ) {
   const live = new Set<Buf>();
+  let serial = 0;
   const pipelines = new Map<string, Promise<GPUComputePipeline>>();
   const hasTimestamps = device?.features.has('timestamp-query') ?? false;
 
@@ -59,7 +61,7 @@ export function createGpu(
     // WebGPU needs sizes that are a multiple of 4 and not zero.
     const padded = Math.max(16, Math.ceil(bytes / 16) * 16);
     const gpu = d.createBuffer({ label, size: padded, usage, mappedAtCreation: false });
-    const b: Buf = { label, size: bytes, shape: shape ? [...shape] : null, gpu, trackId: tracker.alloc(label, padded) };
+    const b: Buf = { label, size: bytes, shape: shape ? [...shape] : null, gpu, trackId: tracker.alloc(label, padded), serial: ++serial };
     live.add(b);
     return b;
   }
@@ -249,6 +251,11 @@ export function createGpu(
   return {
     api,
     liveCount: () => live.size,
+    /** A mark in time; buffers made after it can be destroyed together. */
+    mark: () => serial,
+    destroySince(mark: number) {
+      for (const b of [...live]) if (b.serial > mark) release(b);
+    },
     destroyAll() {
       for (const b of [...live]) release(b);
     }

@@ -144,7 +144,8 @@ export function createLab(env: LabEnv) {
           budgetMs: env.sweep.budgetMs,
           takeDeviceTime: takeDeviceTime,
           emit: env.emitPoint,
-          endPoint: () => gpu.destroyAll()
+          mark: gpu.mark,
+          releaseSince: gpu.destroySince
         }
       );
     }

@@ -14,7 +14,11 @@ ort.env.logLevel = 'error';
 const engine = createEngine(ort);
 let queue: Promise<unknown> = Promise.resolve();
 
-self.onmessage = (e: MessageEvent<OrtRequest>) => {
+// onnxruntime starts its WASM threads from this same script, named "em-pthread": in those, its own
+// message handler must stay in charge.
+const isThread = self.name.startsWith('em-pthread');
+
+if (!isThread) self.onmessage = (e: MessageEvent<OrtRequest>) => {
   const req = e.data;
   // One run at a time: timings stay honest and the WASM heap holds one graph's tensors.
   queue = queue.then(async () => {

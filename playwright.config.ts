@@ -1,0 +1,39 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * End-to-end tests against the built site, in real Chromium. Playwright's own browser download is
+ * not needed: CHROMIUM_PATH (or /usr/bin/chromium) is used when present, Playwright's Chromium
+ * otherwise. Two projects: WebGPU on (SwiftShader in headless Chromium) and WebGPU off.
+ */
+import { existsSync } from 'node:fs';
+
+const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+const common = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const port = Number(process.env.PORT ?? 4173);
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  timeout: 180_000,
+  expect: { timeout: 20_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: { baseURL: `http://localhost:${port}`, trace: 'off' },
+  webServer: {
+    command: `npx vite preview --port ${port} --strictPort`,
+    url: `http://localhost:${port}`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000
+  },
+  projects: [
+    {
+      name: 'webgpu',
+      use: { launchOptions: { executablePath, args: [...common, '--enable-unsafe-webgpu'] } }
+    },
+    {
+      name: 'wasm',
+      use: { launchOptions: { executablePath, args: [...common, '--disable-features=WebGPU,Vulkan', '--disable-gpu'] } }
+    }
+  ]
+});
