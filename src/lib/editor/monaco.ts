@@ -21,13 +21,13 @@ export function loadMonaco(): Promise<typeof Monaco> {
     };
     const ts = monaco.typescript;
     ts.typescriptDefaults.setCompilerOptions({
-      target: ts.ScriptTarget.ES2022,
+      target: ts.ScriptTarget.ES2020,
       module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.NodeJs,
       strict: true,
       noEmit: true,
       allowNonTsExtensions: true,
-      lib: ['es2022']
+      lib: ['es2020']
     });
     ts.typescriptDefaults.addExtraLib(labTypes, 'file:///node_modules/@types/lab/index.d.ts');
     registerWgsl(monaco);

@@ -37,7 +37,6 @@ export const en = {
   'workbench.stopped': 'Stopped. The page is yours again.',
   'workbench.timeout': 'Stopped: the run exceeded its time budget.',
   'workbench.finished': 'Sweep finished in {seconds} s.',
-  'workbench.gpuLeak': '{count} GPU buffers were still alive at the end of the run; they have been destroyed.',
   'check.pass': 'All checks pass.',
   'check.fail': 'Not yet: {failed} of {total} checks fail.',
   'check.skipped': 'skipped',

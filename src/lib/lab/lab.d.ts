@@ -40,7 +40,7 @@ declare module 'lab' {
     /** Compare with tolerances (defaults: atol 1e-5, rtol 1e-4). */
     compare(
       actual: Tensor,
-      expected: Tensor,
+      expected: { readonly shape: readonly number[]; readonly data: ArrayLike<number> },
       tolerance?: { atol?: number; rtol?: number }
     ): Comparison;
   };
@@ -83,8 +83,11 @@ declare module 'lab' {
     };
     /** A read-only storage buffer holding a tensor. */
     input(tensor: Tensor, label: string): GpuBuffer;
-    /** A read-write storage buffer of `shape` f32 values, zero-filled; read it back with {@link gpu.read}. */
-    output(shape: readonly number[], label: string): GpuBuffer;
+    /**
+     * A read-write storage buffer of `shape` values, zero-filled; read it back with {@link gpu.read}.
+     * Type 'u32' makes a buffer of u32 (for `atomic<u32>` counters); it reads back as numbers too.
+     */
+    output(shape: readonly number[], label: string, type?: 'f32' | 'u32'): GpuBuffer;
     /** A read-write storage buffer of `elements` f32 values that is never read back (intermediate results). */
     scratch(elements: number, label: string): GpuBuffer;
     /**
@@ -166,6 +169,32 @@ declare module 'lab' {
 
   /** Time `run` over sequence lengths (warm-up, repeats, median and spread), streaming points to the charts. */
   export function sweep<Input>(options: SweepOptions<Input>): Promise<void>;
+
+  /** Timing of one piece of work: median and quartiles of the repeats, and which clock measured them. */
+  export interface Timing {
+    readonly medianMs: number;
+    readonly p25Ms: number;
+    readonly p75Ms: number;
+    readonly samplesMs: readonly number[];
+    /** 'gpu-timestamp' (kernel time on the GPU), 'ort-run' (onnxruntime's run call) or 'wall'. */
+    readonly timer: 'gpu-timestamp' | 'ort-run' | 'wall';
+  }
+
+  /** Time `fn` once it is warm: `warmup` untimed calls (default 1), then `repeats` timed ones (default 5). */
+  export function time(fn: () => unknown | Promise<unknown>, options?: { warmup?: number; repeats?: number }): Promise<Timing>;
+
+  /** A chart of anything against anything, shown beside the lesson's time and memory charts. */
+  export interface Plot {
+    /** Identifies the chart: plotting the same id again replaces it. */
+    id: string;
+    title: string;
+    x: { label: string; log?: boolean };
+    y: { label: string; log?: boolean };
+    series: { label: string; points: readonly (readonly [number, number])[]; dashed?: boolean }[];
+  }
+
+  /** Draw (or redraw) a chart on the page. */
+  export function plot(plot: Plot): void;
 }
 
 declare module '*.wgsl' {

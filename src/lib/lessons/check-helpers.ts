@@ -17,14 +17,16 @@ export function learnerFunction<F extends (...args: never[]) => unknown>(
   return f as F;
 }
 
-/** Run a check body, turning a CheckFailure or a thrown error into a failing outcome. */
+/**
+ * Run a check body, turning a CheckFailure into a failing outcome. Errors thrown by the learner's
+ * code propagate: the runner fails the check with them and shows them located in the code.
+ */
 export async function outcome(body: () => Promise<CheckOutcome> | CheckOutcome): Promise<CheckOutcome> {
   try {
     return await body();
   } catch (e) {
     if (e instanceof CheckFailure) return { pass: false, message: e.message };
-    const err = e instanceof Error ? e : new Error(String(e));
-    return { pass: false, message: `your code threw: ${err.message}` };
+    throw e;
   }
 }
 

@@ -35,6 +35,15 @@ export interface RunRequest {
   wasmBudgetBytes: number;
 }
 
+/** A learner- or lesson-drawn chart (lab.plot). */
+export interface PlotData {
+  id: string;
+  title: string;
+  x: { label: string; log?: boolean };
+  y: { label: string; log?: boolean };
+  series: { label: string; points: [number, number][]; dashed?: boolean }[];
+}
+
 export type ErrorKind = 'compile' | 'runtime' | 'wgsl' | 'timeout' | 'api';
 
 /** An error in the learner's code, located in the learner's own file and line when known. */
@@ -75,9 +84,11 @@ export type SandboxMessage =
   | { v: 1; type: 'started'; runId: number; device: DeviceInfo }
   | { v: 1; type: 'log'; runId: number; level: 'log' | 'warn' | 'error'; text: string }
   | { v: 1; type: 'point'; runId: number; point: SweepPoint }
+  | { v: 1; type: 'plot'; runId: number; plot: PlotData }
   | { v: 1; type: 'check'; runId: number; result: CheckResult }
   | { v: 1; type: 'error'; runId: number; error: LearnerError }
-  | { v: 1; type: 'done'; runId: number; ok: boolean; liveGpuBuffers: number }
+  /** leakedGpuBuffers: buffers the code left alive (the lab destroyed them); liveGpuBuffers: what is left after that. */
+  | { v: 1; type: 'done'; runId: number; ok: boolean; leakedGpuBuffers: number; liveGpuBuffers: number }
   | {
       v: 1;
       type: 'ort-run';

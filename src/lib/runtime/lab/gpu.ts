@@ -12,6 +12,7 @@ import { size } from './tensors';
 
 interface Buf extends GpuBuffer {
   readonly gpu: GPUBuffer;
+  readonly type: 'f32' | 'u32';
   readonly trackId: number;
   readonly serial: number;
 }
@@ -50,7 +51,7 @@ export function createGpu(
     return device;
   }
 
-  function make(label: string, bytes: number, usage: number, shape: readonly number[] | null): Buf {
+  function make(label: string, bytes: number, usage: number, shape: readonly number[] | null, type: 'f32' | 'u32' = 'f32'): Buf {
     const d = need();
     const limit = d.limits.maxStorageBufferBindingSize;
     if (bytes > limit || bytes > d.limits.maxBufferSize) {
@@ -61,7 +62,7 @@ export function createGpu(
     // WebGPU needs sizes that are a multiple of 4 and not zero.
     const padded = Math.max(16, Math.ceil(bytes / 16) * 16);
     const gpu = d.createBuffer({ label, size: padded, usage, mappedAtCreation: false });
-    const b: Buf = { label, size: bytes, shape: shape ? [...shape] : null, gpu, trackId: tracker.alloc(label, padded), serial: ++serial };
+    const b: Buf = { label, size: bytes, shape: shape ? [...shape] : null, type, gpu, trackId: tracker.alloc(label, padded), serial: ++serial };
     live.add(b);
     return b;
   }
@@ -199,12 +200,14 @@ export function createGpu(
       need().queue.writeBuffer(b.gpu, 0, tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
       return b;
     },
-    output(shape: readonly number[], label: string): GpuBuffer {
+    output(shape: readonly number[], label: string, type: 'f32' | 'u32' = 'f32'): GpuBuffer {
+      if (type !== 'f32' && type !== 'u32') throw apiError(`output type must be 'f32' or 'u32', got '${String(type)}'`);
       return make(
         label,
         size(shape) * 4,
         GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-        shape
+        shape,
+        type
       );
     },
     scratch(elements: number, label: string): GpuBuffer {
@@ -240,7 +243,8 @@ export function createGpu(
       enc.copyBufferToBuffer(b.gpu, 0, staging, 0, b.gpu.size);
       d.queue.submit([enc.finish()]);
       await staging.mapAsync(GPUMapMode.READ);
-      const data = new Float32Array(staging.getMappedRange().slice(0, b.size));
+      const bytes = staging.getMappedRange().slice(0, b.size);
+      const data = b.type === 'u32' ? Float32Array.from(new Uint32Array(bytes)) : new Float32Array(bytes);
       staging.unmap();
       staging.destroy();
       return { shape: [...b.shape], data };

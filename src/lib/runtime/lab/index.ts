@@ -3,11 +3,12 @@
  * sandbox worker in the browser and vitest in Node: only the environment differs (a GPUDevice or
  * none; onnxruntime reached by messages to the app, or called directly).
  */
-import type { Backend, Graph, SweepOptions, Tensor } from 'lab';
+import type { Backend, Graph, Plot, SweepOptions, Tensor, Timing } from 'lab';
 import { MemoryTracker } from '$lib/bench/memory';
 import { runSweep } from '$lib/bench/sweep';
+import { summarize } from '$lib/bench/stats';
 import type { DeviceLimits, SweepPoint, TimerKind } from '$lib/bench/types';
-import type { SweepSettings, WireTensor } from '../protocol';
+import type { PlotData, SweepSettings, WireTensor } from '../protocol';
 import { apiError } from './errors';
 import { createGpu } from './gpu';
 import { type BuiltGraph, createGraph, graphBytes } from './onnx-graph';
@@ -25,6 +26,7 @@ export interface LabEnv {
   ortRun: OrtRun;
   log(level: 'log' | 'warn' | 'error', text: string): void;
   emitPoint(point: SweepPoint): void;
+  emitPlot(plot: PlotData): void;
   sweep: SweepSettings;
   wasmBudgetBytes: number;
   now(): number;
@@ -123,6 +125,43 @@ export function createLab(env: LabEnv) {
     onnx,
     backend: env.backend,
     log: (...values: unknown[]) => env.log('log', values.map(describe).join(' ')),
+    async time(fn: () => unknown, options: { warmup?: number; repeats?: number } = {}): Promise<Timing> {
+      if (typeof fn !== 'function') throw apiError('time(fn) needs a function to time');
+      const samples: number[] = [];
+      let timer: TimerKind = 'wall';
+      const warmup = options.warmup ?? 1;
+      const repeats = Math.max(1, options.repeats ?? 5);
+      for (let i = 0; i < warmup + repeats; i++) {
+        const mark = gpu.mark();
+        takeDeviceTime();
+        const t0 = env.now();
+        await fn();
+        const wall = env.now() - t0;
+        gpu.destroySince(mark);
+        const device = takeDeviceTime();
+        if (i < warmup) continue;
+        if (device) timer = device.timer;
+        samples.push(device ? device.ms : wall);
+      }
+      const s = summarize(samples);
+      return { medianMs: s.median, p25Ms: s.p25, p75Ms: s.p75, samplesMs: samples, timer };
+    },
+    plot(p: Plot): void {
+      if (!p || typeof p.id !== 'string' || !Array.isArray(p.series)) {
+        throw apiError('plot({ id, title, x, y, series }) needs an id and a list of series');
+      }
+      env.emitPlot({
+        id: p.id,
+        title: String(p.title ?? p.id),
+        x: { label: String(p.x?.label ?? 'x'), log: p.x?.log === true },
+        y: { label: String(p.y?.label ?? 'y'), log: p.y?.log === true },
+        series: p.series.map((s) => ({
+          label: String(s.label),
+          dashed: s.dashed === true,
+          points: s.points.map(([x, y]) => [Number(x), Number(y)] as [number, number])
+        }))
+      });
+    },
     async sweep<Input>(options: SweepOptions<Input>): Promise<void> {
       if (!options || !Array.isArray(options.n) || typeof options.run !== 'function' || typeof options.setup !== 'function') {
         throw apiError('sweep({ n, setup, run }) needs a list of sequence lengths and two functions');

@@ -43,6 +43,7 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
     ortRun: env.ortRun,
     log: (level, text) => post({ type: 'log', level, text }),
     emitPoint: (point) => post({ type: 'point', point }),
+    emitPlot: (plot) => post({ type: 'plot', plot }),
     sweep: req.sweep,
     wasmBudgetBytes: req.wasmBudgetBytes,
     now: env.now,
@@ -50,6 +51,7 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
   });
   const results: CheckResult[] = [];
   let ok = true;
+  let leaked = 0;
   try {
     if (req.backend === 'webgpu' && !env.device) {
       throw new Error('WebGPU was requested but this browser gave no adapter. Switch the backend to WASM.');
@@ -76,9 +78,15 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
           if (check.backends && !check.backends.includes(req.backend)) {
             result = { id: check.id, title: check.title, status: 'skipped', message: `runs on ${check.backends.join(' or ')} only` };
           } else {
-            const o = await check.run(ctx);
-            result = { id: check.id, title: check.title, status: o.pass ? 'pass' : 'fail', message: o.message };
-            lab.finish();
+            try {
+              const o = await check.run(ctx);
+              result = { id: check.id, title: check.title, status: o.pass ? 'pass' : 'fail', message: o.message };
+            } catch (e) {
+              const error = toLearnerError(e, req.files);
+              post({ type: 'error', error });
+              result = { id: check.id, title: check.title, status: 'fail', message: `your code threw: ${error.message}` };
+            }
+            leaked += lab.finish();
           }
           results.push(result);
           post({ type: 'check', result });
@@ -90,7 +98,7 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
     ok = false;
     post({ type: 'error', error: toLearnerError(e, req.files) });
   }
-  lab.finish();
-  post({ type: 'done', ok, liveGpuBuffers: lab.liveGpuBuffers() });
+  leaked += lab.finish();
+  post({ type: 'done', ok, leakedGpuBuffers: leaked, liveGpuBuffers: lab.liveGpuBuffers() });
   return results;
 }

@@ -11,6 +11,7 @@ import {
   type DeviceInfo,
   type HostMessage,
   type LearnerError,
+  type PlotData,
   type RunRequest,
   type SandboxMessage,
   assertNever,
@@ -21,6 +22,7 @@ import { sandboxDocument } from './document';
 export interface RunHandlers {
   onStarted?(device: DeviceInfo): void;
   onPoint?(point: SweepPoint): void;
+  onPlot?(plot: PlotData): void;
   onCheck?(result: CheckResult): void;
   onLog?(level: 'log' | 'warn' | 'error', text: string): void;
   onError?(error: LearnerError): void;
@@ -28,6 +30,8 @@ export interface RunHandlers {
 
 export interface RunOutcome {
   status: 'ok' | 'failed' | 'stopped' | 'timeout';
+  /** Buffers the code left alive (the lab destroyed them), and what was still alive after that. */
+  leakedGpuBuffers: number;
   liveGpuBuffers: number;
 }
 
@@ -120,7 +124,8 @@ export class Sandbox {
     if (!a) return;
     this.active = null;
     this.reset();
-    a.finish({ status, liveGpuBuffers: 0 });
+    // Replacing the iframe ended the worker, and with it its GPU device and every buffer.
+    a.finish({ status, leakedGpuBuffers: 0, liveGpuBuffers: 0 });
   }
 
   private receive(e: MessageEvent): void {
@@ -142,6 +147,9 @@ export class Sandbox {
       case 'point':
         a.handlers.onPoint?.(m.point);
         break;
+      case 'plot':
+        a.handlers.onPlot?.(m.plot);
+        break;
       case 'check':
         a.handlers.onCheck?.(m.result);
         break;
@@ -150,7 +158,7 @@ export class Sandbox {
         break;
       case 'done':
         this.active = null;
-        a.finish({ status: m.ok ? 'ok' : 'failed', liveGpuBuffers: m.liveGpuBuffers });
+        a.finish({ status: m.ok ? 'ok' : 'failed', leakedGpuBuffers: m.leakedGpuBuffers, liveGpuBuffers: m.liveGpuBuffers });
         break;
       case 'ort-run':
         ortRun(m.model, m.feeds, m.ep).then(

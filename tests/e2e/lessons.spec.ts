@@ -1,0 +1,44 @@
+/**
+ * Every lesson page, in real Chromium, on the project's backend: it loads without console errors,
+ * the starter fails Check, the solution passes it, and Run fills both charts with one measured
+ * point per sequence length that ran (the others are listed with their reason).
+ */
+import { expect, test } from '@playwright/test';
+import { expectedBackend, lessonSlugs, waitForBadge, waitIdle, watchErrors } from './helpers';
+
+for (const slug of lessonSlugs) {
+  test.describe(`lesson ${slug}`, () => {
+    test('starter fails Check, solution passes it and fills the charts', async ({ page }) => {
+      const errors = watchErrors(page);
+      await page.goto(`/lessons/${slug}`);
+      await expect(page.getByTestId('prose').locator('h1')).toBeVisible();
+      await waitForBadge(page);
+      await expect(page.getByTestId('backend-select')).toHaveValue(expectedBackend());
+
+      await page.getByTestId('check').click();
+      await waitIdle(page);
+      await expect(page.getByTestId('check-result')).toHaveAttribute('data-status', 'fail');
+
+      await page.getByTestId('show-solution').click();
+      await page.getByTestId('check').click();
+      await waitIdle(page);
+      const result = page.getByTestId('check-result');
+      await expect(result, (await result.textContent()) ?? '').toHaveAttribute('data-status', 'pass');
+
+      await page.getByTestId('run').click();
+      await waitIdle(page);
+      await expect(page.getByTestId('errors')).toHaveCount(0);
+      const rows = page.locator('[data-testid=results-table] tbody tr');
+      const measured = await page.locator('[data-testid=results-table] tbody tr[data-status=measured]').count();
+      expect(await rows.count()).toBeGreaterThan(0);
+      expect(measured).toBeGreaterThanOrEqual(2);
+      const series = new Set(await page.locator('[data-testid=results-table] tbody tr td:first-child').allTextContents());
+      // One plotted point per measured row, on both charts.
+      await expect(page.getByTestId('chart-time')).toHaveAttribute('data-points', String(measured));
+      await expect(page.getByTestId('chart-memory')).toHaveAttribute('data-points', String(measured));
+      expect(series.size).toBeGreaterThan(0);
+      await expect(page.getByTestId('status')).toHaveAttribute('data-live-gpu-buffers', '0');
+      expect(errors).toEqual([]);
+    });
+  });
+}
