@@ -33,6 +33,7 @@ export default defineConfig({
     },
     {
       name: 'wasm',
+      testIgnore: /gpu\.spec\.ts/,
       use: { launchOptions: { executablePath, args: [...common, '--disable-features=WebGPU,Vulkan', '--disable-gpu'] } }
     }
   ]

@@ -1,9 +1,8 @@
-/** WebGPU specifics: a WGSL compile error comes back located in the .wgsl file. */
+/** WebGPU specifics (the webgpu project only): a WGSL compile error comes back located in the .wgsl file. */
 import { expect, test } from '@playwright/test';
 import { seedCode, waitForBadge, waitIdle, watchErrors } from './helpers';
 
 test('a WGSL error names the file and line', async ({ page }) => {
-  test.skip(test.info().project.name !== 'webgpu', 'needs WebGPU');
   watchErrors(page);
   const { readFileSync } = await import('node:fs');
   const dir = 'lessons/01-attention/solution';

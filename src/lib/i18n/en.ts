@@ -23,7 +23,7 @@ export const en = {
   'workbench.stop': 'Stop',
   'workbench.check': 'Check',
   'workbench.reset': 'Reset',
-  'workbench.undoReset': 'Undo reset',
+  'workbench.undoReset': 'Undo',
   'workbench.solution': 'Show solution',
   'workbench.solutionConfirm': 'Replace your code with the solution? Your current code can be restored with “Undo”.',
   'workbench.resetConfirm': 'Reset to the starter code? You can undo this.',

@@ -3,7 +3,6 @@
  * per run. The host owns the watchdog: a run that overstays its budget, or that the learner
  * stops, is ended by replacing the iframe, which kills its worker whatever that worker is doing.
  */
-import workerSource from 'virtual:sandbox-worker';
 import type { SweepPoint } from '$lib/bench/types';
 import { ortRun } from '../ort/client';
 import {
@@ -40,7 +39,13 @@ export interface RunHandle {
   stop(): void;
 }
 
-let documentHtml: string | null = null;
+/** The sandbox document, with the run worker's bundled source: fetched on the first run only. */
+let documentHtml: Promise<string> | null = null;
+
+function sandboxHtml(): Promise<string> {
+  documentHtml ??= import('virtual:sandbox-worker').then((m) => sandboxDocument(m.default));
+  return documentHtml;
+}
 
 export class Sandbox {
   private frame: HTMLIFrameElement | null = null;
@@ -60,7 +65,6 @@ export class Sandbox {
 
   private boot(): Promise<void> {
     if (this.ready) return this.ready;
-    documentHtml ??= sandboxDocument(workerSource);
     const frame = document.createElement('iframe');
     frame.setAttribute('sandbox', 'allow-scripts');
     frame.setAttribute('title', 'code sandbox');
@@ -71,8 +75,11 @@ export class Sandbox {
     this.ready = new Promise((resolve) => {
       this.resolveReady = resolve;
     });
-    frame.srcdoc = documentHtml;
-    this.parent.appendChild(frame);
+    void sandboxHtml().then((html) => {
+      if (this.frame !== frame) return;
+      frame.srcdoc = html;
+      this.parent.appendChild(frame);
+    });
     return this.ready;
   }
 

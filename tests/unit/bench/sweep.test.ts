@@ -1,0 +1,85 @@
+import { describe, expect, test } from 'vitest';
+import { MemoryTracker } from '$lib/bench/memory';
+import { limitReason, runSweep } from '$lib/bench/sweep';
+import type { DeviceLimits, SweepPoint } from '$lib/bench/types';
+
+const MiB = 1024 * 1024;
+const limits: DeviceLimits = { maxBindingBytes: 128 * MiB, bindingLimitName: 'maxStorageBufferBindingSize', maxTotalBytes: 512 * MiB, totalLimitName: 'budget' };
+
+/** A fake clock: each run advances time by cost(n) ms, so the sweep's arithmetic is deterministic. */
+function env(cost: (n: number) => number, budgetMs = 1e9) {
+  let now = 0;
+  const points: SweepPoint[] = [];
+  const tracker = new MemoryTracker();
+  return {
+    points,
+    tracker,
+    advance: (ms: number) => (now += ms),
+    env: { now: () => now, tracker, limits, budgetMs, takeDeviceTime: () => null, emit: (p: SweepPoint) => points.push(p) },
+    cost
+  };
+}
+
+describe('runSweep', () => {
+  test('one point per N, median of the repeats, peak bytes of one repeat plus the inputs', async () => {
+    const e = env((n) => n);
+    await runSweep(
+      {
+        label: 's',
+        n: [4, 8],
+        warmup: 1,
+        repeats: 3,
+        setup: (n) => {
+          e.tracker.alloc('input', n); // stays live for the whole point
+          return n;
+        },
+        run: (n) => {
+          const id = e.tracker.alloc('scratch', n * n);
+          e.advance(n);
+          e.tracker.free(id);
+        }
+      },
+      e.env
+    );
+    expect(e.points.map((p) => [p.n, p.status, p.medianMs, p.timer])).toEqual([
+      [4, 'measured', 4, 'wall'],
+      [8, 'measured', 8, 'wall']
+    ]);
+    expect(e.points[0].peakBytes).toBe(4 + 16);
+    expect(e.points[1].peakBytes).toBe(8 + 64);
+  });
+
+  test('a point over the device limit is not run and says why', async () => {
+    const e = env(() => 1);
+    let ran = 0;
+    await runSweep(
+      { label: 's', n: [4096, 8192], warmup: 0, repeats: 1, setup: () => 0, run: () => void ran++, bytes: (n) => ({ largest: 4 * n * n, total: 4 * n * n }) },
+      e.env
+    );
+    expect(ran).toBe(1);
+    expect(e.points[1].status).toBe('skipped-limit');
+    expect(e.points[1].reason).toBe('largest buffer 256 MiB exceeds maxStorageBufferBindingSize (128 MiB)');
+    expect(limitReason({ largest: 1, total: 600 * MiB }, limits)).toMatch(/over budget/);
+  });
+
+  test('a point predicted to overrun the budget is skipped, not started', async () => {
+    // Quadratic cost: 100 ms at n=10; n=20 would cost ~400 ms × 2 runs, over a 500 ms budget.
+    const e = env(() => 0, 500);
+    let ran: number[] = [];
+    await runSweep(
+      { label: 's', n: [10, 20], warmup: 1, repeats: 1, setup: (n) => n, run: (n) => { ran.push(n); e.advance((n / 10) ** 2 * 100); } },
+      e.env
+    );
+    expect(ran).toEqual([10, 10]);
+    expect(e.points[1].status).toBe('skipped-time');
+    expect(e.points[1].reason).toMatch(/would take about 800 ms/);
+  });
+
+  test('an error in the code stops the sweep and is reported on the point', async () => {
+    const e = env(() => 1);
+    await expect(
+      runSweep({ label: 's', n: [1, 2], warmup: 0, repeats: 1, setup: () => 0, run: () => { throw new Error('boom'); } }, e.env)
+    ).rejects.toThrow('boom');
+    expect(e.points).toEqual([{ series: 's', n: 1, status: 'error', reason: 'boom' }]);
+  });
+});

@@ -1,0 +1,56 @@
+/** A malformed lesson fails the build with a message naming the file and the field. */
+import { describe, expect, test } from 'vitest';
+import { checkFiles, parseReadme } from '$lib/lessons/schema';
+
+const good = `---
+title: T
+part: A
+survey: "§1"
+runtimes: [webgpu, wasm]
+focus: main.ts
+sweep:
+  n: [64, 128]
+charts:
+  time: t
+  memory: m
+memoryExponent: 2
+---
+Prose.
+`;
+
+describe('lesson format', () => {
+  test('a valid README parses, with defaults filled in', () => {
+    const { meta, body } = parseReadme('lessons/99-x/README.md', good);
+    expect(meta.sweep).toEqual({ n: [64, 128], warmup: 1, repeats: 3, budgetMs: 30000 });
+    expect(meta.timeBudgetMs).toBe(60000);
+    expect(body.trim()).toBe('Prose.');
+  });
+
+  test.each([
+    ['part: A', 'part: Z', 'frontmatter field "part"'],
+    ['  n: [64, 128]', '  n: [128, 64]', 'frontmatter field "sweep.n": must be increasing'],
+    ['memoryExponent: 2\n', '', 'frontmatter field "memoryExponent"'],
+    ['runtimes: [webgpu, wasm]', 'runtimes: [cuda]', 'frontmatter field "runtimes.0"'],
+    ['title: T\n', 'title: T\ncolour: blue\n', 'frontmatter field "(root)"']
+  ])('%s → %s is rejected', (from, to, message) => {
+    expect(() => parseReadme('lessons/99-x/README.md', good.replace(from, to))).toThrow(`lessons/99-x/README.md: ${message}`);
+  });
+
+  test('no frontmatter, or broken YAML, names the file', () => {
+    expect(() => parseReadme('lessons/99-x/README.md', 'just prose')).toThrow('lessons/99-x/README.md: must start with a frontmatter block');
+    expect(() => parseReadme('lessons/99-x/README.md', '---\ntitle: [\n---\n')).toThrow('lessons/99-x/README.md: frontmatter is not valid YAML');
+  });
+
+  test('folder rules: same files in starter and solution, main.ts, focus, harness and memory model', () => {
+    const { meta } = parseReadme('lessons/99-x/README.md', good);
+    const modules = { checks: { harness: { checks: [], sweep: () => undefined } }, memory: { memory: { buffers: () => [] } } };
+    const files = { starter: { 'main.ts': '' }, solution: { 'main.ts': '' } };
+    expect(() => checkFiles('lessons/99-x', meta, files, modules)).not.toThrow();
+    expect(() => checkFiles('lessons/99-x', meta, { ...files, solution: { 'other.ts': '' } }, modules)).toThrow(
+      'lessons/99-x/solution: must hold the same files as starter/ (main.ts), has other.ts'
+    );
+    expect(() => checkFiles('lessons/99-x', { ...meta, focus: 'k.wgsl' }, files, modules)).toThrow('frontmatter field "focus"');
+    expect(() => checkFiles('lessons/99-x', meta, files, { ...modules, checks: {} })).toThrow('lessons/99-x/checks.ts: must export `harness`');
+    expect(() => checkFiles('lessons/99-x', meta, files, { ...modules, memory: {} })).toThrow('lessons/99-x/memory.ts: must export `memory`');
+  });
+});
