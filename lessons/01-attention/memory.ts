@@ -16,5 +16,8 @@ export const memory: MemoryModel = {
     { name: 'k', bytes: 4 * n * D },
     { name: 'v', bytes: 4 * n * D },
     { name: 'o', bytes: 4 * n * D }
-  ]
+  ],
+  // Causal: query i scores i + 1 keys (2d FLOPs each) and sums as many values (2d each),
+  // Σ_i 4d(i + 1) = 2d·N(N + 1). The softmax's exps are not counted.
+  flops: (n) => 2 * D * n * (n + 1)
 };

@@ -45,6 +45,8 @@ export interface MemoryModel {
   label: string;
   /** The buffers one run needs at sequence length n. */
   buffers(n: number): BufferModel[];
+  /** Floating-point operations of one run at sequence length n (2 per multiply–add), when meaningful. */
+  flops?(n: number): number;
 }
 
 export function bytesOf(model: MemoryModel, n: number): { largest: number; total: number } {
