@@ -29,6 +29,8 @@ export default defineConfig({
   projects: [
     {
       name: 'webgpu',
+      // Storage does not depend on the backend: it runs once, in the wasm project.
+      testIgnore: /storage\.spec\.ts/,
       use: { launchOptions: { executablePath, args: [...common, '--enable-unsafe-webgpu'] } }
     },
     {

@@ -35,6 +35,14 @@ async function gpuDevice(): Promise<{ device: GPUDevice | null; adapterName: str
   // walls (128 MiB per storage buffer) are written against them.
   const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
   const device = await adapter.requestDevice({ label: 'speedlab', requiredFeatures: features });
+  // A device lost mid-run (driver reset, GPU removed, out of memory) ends the run with the reason;
+  // the next run asks for a new device.
+  const lostRun = runId;
+  void device.lost.then((info) => {
+    if (info.reason === 'destroyed') return;
+    post({ v: PROTOCOL_VERSION, type: 'error', runId: lostRun, error: { kind: 'runtime', message: `the GPU device was lost (${info.message || info.reason}). Run again to get a new one.` } });
+    post({ v: PROTOCOL_VERSION, type: 'done', runId: lostRun, ok: false, leakedGpuBuffers: 0, liveGpuBuffers: 0 });
+  });
   const info = adapter.info;
   const adapterName = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
   return { device, adapterName };
