@@ -8,7 +8,13 @@ import { defineConfig } from '@playwright/test';
 import { existsSync } from 'node:fs';
 
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const common = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const common = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic'
+];
 const port = Number(process.env.PORT ?? 4173);
 
 export default defineConfig({

@@ -18,7 +18,10 @@ const lessons = arg('lessons', '');
 const port = Number(arg('port', '4310'));
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
-const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], { stdio: 'ignore', detached: true });
+const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], {
+  stdio: 'ignore',
+  detached: true
+});
 const stopServer = () => {
   try {
     process.kill(-server.pid);
@@ -43,17 +46,28 @@ async function waitForServer() {
 await waitForServer();
 const browser = await chromium.launch({
   executablePath,
-  args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+  args: [
+    '--enable-unsafe-webgpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic'
+  ]
 });
 const results = [];
 for (const backend of ['webgpu', 'wasm']) {
   const page = await browser.newPage();
   const q = new URLSearchParams({ backend, n, ...(lessons ? { lessons } : {}) });
   await page.goto(`http://localhost:${port}/compare?${q}`);
-  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.getAttribute('data-backend') !== 'detecting');
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid=backend-badge]')?.getAttribute('data-backend') !== 'detecting'
+  );
   const t0 = Date.now();
   await page.getByTestId('run').click();
-  await page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.hasAttribute('disabled'), null, { timeout: 1_800_000 });
+  await page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.hasAttribute('disabled'), null, {
+    timeout: 1_800_000
+  });
   const data = JSON.parse((await page.getByTestId('compare-json').textContent()) ?? '{}');
   data.wallSeconds = (Date.now() - t0) / 1000;
   results.push(data);
@@ -72,14 +86,16 @@ await browser.close();
 stopServer();
 
 const fmt = (x, d = 2) => (x === undefined || x === null ? '' : Number(x).toFixed(d));
-const bytes = (b) => (b === undefined ? '' : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${(b / 1024).toFixed(0)} KiB`);
+const bytes = (b) =>
+  b === undefined ? '' : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${(b / 1024).toFixed(0)} KiB`;
 let md = `# SpeedLab benchmark\n\n${new Date().toISOString()} · ${machine.cpu} (${machine.cores} cores, ${machine.memoryGiB} GiB) · ${machine.os} · ${machine.browser} headless\n`;
 for (const r of results) {
   md += `\n## ${r.backend} · ${r.adapter}\n\n`;
   md += r.matmul
     ? `onnxruntime-web MatMul ${r.matmul.n}×${r.matmul.n}×${r.matmul.n} on this backend: **${fmt(r.matmul.gflops, 1)} GFLOP/s** (median ${fmt(r.matmul.medianMs)} ms, timer ${r.matmul.timer}).\n\n`
     : 'onnxruntime-web MatMul: did not run on this backend.\n\n';
-  md += '| series | N | status | median ms | p25–p75 ms | timer | GFLOP/s | of ORT MatMul | peak bytes |\n|---|---|---|---|---|---|---|---|---|\n';
+  md +=
+    '| series | N | status | median ms | p25–p75 ms | timer | GFLOP/s | of ORT MatMul | peak bytes |\n|---|---|---|---|---|---|---|---|---|\n';
   for (const p of r.points) {
     const e = r.efficiency.find((x) => x.series === p.series && x.n === p.n);
     md += `| ${p.series} | ${p.n} | ${p.status === 'measured' ? 'measured' : `${p.status}: ${p.reason ?? ''}`} | ${fmt(p.medianMs)} | ${p.p25Ms !== undefined ? `${fmt(p.p25Ms)}–${fmt(p.p75Ms)}` : ''} | ${p.timer ?? ''} | ${e ? fmt(e.gflops) : ''} | ${e?.ratio ? `${(100 * e.ratio).toFixed(1)} %` : ''} | ${bytes(p.peakBytes)} |\n`;

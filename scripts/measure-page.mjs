@@ -15,7 +15,9 @@ const base = process.argv[3] ?? 'http://localhost:4173';
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
 const html = readFileSync(`build/lessons/${slug}.html`, 'utf8');
-const preloads = [...html.matchAll(/<link[^>]*rel="modulepreload"[^>]*>/g)].map((m) => /href="([^"]+)"/.exec(m[0])?.[1] ?? '');
+const preloads = [...html.matchAll(/<link[^>]*rel="modulepreload"[^>]*>/g)].map(
+  (m) => /href="([^"]+)"/.exec(m[0])?.[1] ?? ''
+);
 const entry = [...html.matchAll(/import\("([^"]+)"\)/g)].map((m) => m[1]);
 const files = [...new Set([...preloads, ...entry])].map((p) => `build/${p.replace(/^(\.\.\/)+|^\//, '')}`);
 let gz = 0;
@@ -25,11 +27,20 @@ for (const f of files) {
   raw += b.length;
   gz += gzipSync(b, { level: 9 }).length;
 }
-console.log(`JS before the editor: ${files.length} files, ${(raw / 1024).toFixed(0)} KB raw, ${(gz / 1024).toFixed(1)} KB gzip`);
+console.log(
+  `JS before the editor: ${files.length} files, ${(raw / 1024).toFixed(0)} KB raw, ${(gz / 1024).toFixed(1)} KB gzip`
+);
 
 const browser = await chromium.launch({
   executablePath,
-  args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+  args: [
+    '--enable-unsafe-webgpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic'
+  ]
 });
 const page = await browser.newPage();
 page.on('dialog', (d) => d.accept());
@@ -43,7 +54,9 @@ for (let i = 0; i < 5; i++) {
   fcp.push(await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN));
 }
 fcp.sort((a, b) => a - b);
-console.log(`first contentful paint (prose), warm: median ${fcp[2].toFixed(0)} ms (of ${fcp.map((x) => x.toFixed(0)).join(', ')})`);
+console.log(
+  `first contentful paint (prose), warm: median ${fcp[2].toFixed(0)} ms (of ${fcp.map((x) => x.toFixed(0)).join(', ')})`
+);
 
 await page.waitForSelector('[data-testid=editor][data-ready=true]');
 await page.getByTestId('show-solution').click();
@@ -51,9 +64,13 @@ for (const backend of ['webgpu', 'wasm']) {
   await page.selectOption('[data-testid=backend-select]', backend);
   const t0 = Date.now();
   await page.getByTestId('run').click();
-  await page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.hasAttribute('disabled'), null, { timeout: 300_000 });
+  await page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.hasAttribute('disabled'), null, {
+    timeout: 300_000
+  });
   const status = await page.getByTestId('status').textContent();
   const measured = await page.locator('[data-testid=results-table] tbody tr[data-status=measured]').count();
-  console.log(`default sweep on ${backend}: ${((Date.now() - t0) / 1000).toFixed(1)} s wall (${status?.trim()}); ${measured} points measured`);
+  console.log(
+    `default sweep on ${backend}: ${((Date.now() - t0) / 1000).toFixed(1)} s wall (${status?.trim()}); ${measured} points measured`
+  );
 }
 await browser.close();

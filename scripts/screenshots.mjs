@@ -12,11 +12,21 @@ const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromi
 mkdirSync(out, { recursive: true });
 const browser = await chromium.launch({
   executablePath,
-  args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+  args: [
+    '--enable-unsafe-webgpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic'
+  ]
 });
 const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
 page.on('dialog', (d) => d.accept());
-const idle = () => page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.hasAttribute('disabled'), null, { timeout: 180_000 });
+const idle = () =>
+  page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.hasAttribute('disabled'), null, {
+    timeout: 180_000
+  });
 
 await page.goto(`${base}/`);
 await page.screenshot({ path: `${out}/course.png`, fullPage: true });

@@ -32,7 +32,12 @@ describe.each(all.map((l) => [l.slug, l] as const))('lesson %s', (slug, lesson) 
 
   test('solution runs its sweep, one point per sequence length', async () => {
     const n = lesson.meta.sweep.n.slice(0, 3);
-    const { messages } = await runInNode({ lesson: slug, files: lesson.solution, mode: 'sweep', sweep: { n, warmup: 0, repeats: 1, budgetMs: 60_000 } });
+    const { messages } = await runInNode({
+      lesson: slug,
+      files: lesson.solution,
+      mode: 'sweep',
+      sweep: { n, warmup: 0, repeats: 1, budgetMs: 60_000 }
+    });
     expect(messages.filter((m) => m.type === 'error')).toEqual([]);
     const points = messages.flatMap((m) => (m.type === 'point' ? [m.point] : []));
     expect(points.map((p) => p.n)).toEqual(n);

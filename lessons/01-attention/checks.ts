@@ -34,7 +34,8 @@ export const harness: LessonHarness = {
             const k = tensors.randn([n, d], 20 + i);
             const v = tensors.randn([n, d], 30 + i);
             const o = await attention(q, k, v);
-            if (!isTensor(o)) throw new CheckFailure(`attention must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
+            if (!isTensor(o))
+              throw new CheckFailure(`attention must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
             const c = tensors.compare(o, reference(q, k, v), TOLERANCE);
             if (!c.ok) {
               const nonCausal = tensors.compare(o, reference(q, k, v, false), TOLERANCE).ok;
@@ -57,7 +58,10 @@ export const harness: LessonHarness = {
             const got = scoreBytes(n);
             const want = 4 * n * n;
             if (got !== want) {
-              return { pass: false, message: `scoreBytes(${n}) returned ${got}; one float32 score per (query, key) pair needs ${want} bytes` };
+              return {
+                pass: false,
+                message: `scoreBytes(${n}) returned ${got}; one float32 score per (query, key) pair needs ${want} bytes`
+              };
             }
           }
           return { pass: true, message: 'scoreBytes(8192) = 268,435,456 bytes: 256 MiB for one head' };

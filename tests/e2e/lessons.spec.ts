@@ -32,7 +32,9 @@ for (const slug of lessonSlugs) {
       const measured = await page.locator('[data-testid=results-table] tbody tr[data-status=measured]').count();
       expect(await rows.count()).toBeGreaterThan(0);
       expect(measured).toBeGreaterThanOrEqual(2);
-      const series = new Set(await page.locator('[data-testid=results-table] tbody tr td:first-child').allTextContents());
+      const series = new Set(
+        await page.locator('[data-testid=results-table] tbody tr td:first-child').allTextContents()
+      );
       // One plotted point per measured row, on both charts.
       await expect(page.getByTestId('chart-time')).toHaveAttribute('data-points', String(measured));
       await expect(page.getByTestId('chart-memory')).toHaveAttribute('data-points', String(measured));

@@ -106,7 +106,13 @@ test('a syntax error and a runtime error point at the learner’s line', async (
   await page.evaluate(() => {
     localStorage.setItem(
       'speedlab:v1:code:playground',
-      JSON.stringify({ files: { 'main.ts': 'export async function main() {\n  const t = null as unknown as { x: number };\n  return t.x;\n}\n' }, starter: '', savedAt: 0 })
+      JSON.stringify({
+        files: {
+          'main.ts': 'export async function main() {\n  const t = null as unknown as { x: number };\n  return t.x;\n}\n'
+        },
+        starter: '',
+        savedAt: 0
+      })
     );
   });
   await page.reload();

@@ -34,10 +34,7 @@ export interface SweepEnv {
 }
 
 /** The reason a point cannot run on this device, or null when it fits. */
-export function limitReason(
-  bytes: { largest: number; total: number },
-  limits: DeviceLimits
-): string | null {
+export function limitReason(bytes: { largest: number; total: number }, limits: DeviceLimits): string | null {
   if (bytes.largest > limits.maxBindingBytes) {
     return `largest buffer ${formatBytes(bytes.largest)} exceeds ${limits.bindingLimitName} (${formatBytes(limits.maxBindingBytes)})`;
   }

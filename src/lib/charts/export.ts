@@ -10,7 +10,18 @@ export interface RunContext {
   date: string;
 }
 
-const COLUMNS = ['series', 'n', 'status', 'median_ms', 'p25_ms', 'p75_ms', 'timer', 'peak_bytes', 'analytic_bytes', 'note'] as const;
+const COLUMNS = [
+  'series',
+  'n',
+  'status',
+  'median_ms',
+  'p25_ms',
+  'p75_ms',
+  'timer',
+  'peak_bytes',
+  'analytic_bytes',
+  'note'
+] as const;
 
 function cell(v: unknown): string {
   if (v === undefined || v === null) return '';
@@ -21,7 +32,9 @@ function cell(v: unknown): string {
 export function toCsv(points: SweepPoint[], ctx: RunContext, analytic?: (n: number) => number): string {
   const header = Object.entries(ctx).map(([k, v]) => `# ${k}: ${v}`);
   const rows = points.map((p) =>
-    [p.series, p.n, p.status, p.medianMs, p.p25Ms, p.p75Ms, p.timer, p.peakBytes, analytic?.(p.n), p.reason].map(cell).join(',')
+    [p.series, p.n, p.status, p.medianMs, p.p25Ms, p.p75Ms, p.timer, p.peakBytes, analytic?.(p.n), p.reason]
+      .map(cell)
+      .join(',')
   );
   return [...header, COLUMNS.join(','), ...rows].join('\n') + '\n';
 }

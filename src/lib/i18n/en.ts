@@ -31,7 +31,8 @@ export const en = {
   'workbench.loadingEditor': 'Loading the editor…',
   'workbench.tabHint': 'Ctrl+M: Tab moves focus',
   'workbench.saved': 'Saved in this browser',
-  'workbench.outdated': 'This lesson changed since you saved your code. Your copy is kept; Reset gives you the new starter.',
+  'workbench.outdated':
+    'This lesson changed since you saved your code. Your copy is kept; Reset gives you the new starter.',
   'workbench.running': 'Running {done} of {total} sequence lengths…',
   'workbench.checking': 'Checking…',
   'workbench.idle': 'Press Run to time your code over sequence lengths, or Check to test it.',
@@ -68,7 +69,8 @@ export const en = {
   'chart.png': 'PNG ({chart})',
   'chart.caption': 'Measured on {backend} · {adapter} · {browser} · timer: {timer}',
   'chart.memoryGpu': 'Memory: peak bytes of the GPU buffers the run allocated through the lab.',
-  'chart.memoryOnnx': 'Memory: ONNX graph tensors counted by their shapes (onnxruntime may reuse some; its own buffers are out of reach).',
+  'chart.memoryOnnx':
+    'Memory: ONNX graph tensors counted by their shapes (onnxruntime may reuse some; its own buffers are out of reach).',
   'chart.empty': 'No points yet. Press Run.',
   'table.n': 'N',
   'table.series': 'series',
@@ -88,9 +90,11 @@ export const en = {
   'compare.running': 'Sweeping {title}…',
   'compare.done': 'Done.',
   'compare.noBackend': 'this lesson does not run on {backend}',
-  'compare.matmulResult': 'onnxruntime-web MatMul {n}×{n}×{n} on this backend: {gflops} GFLOP/s ({ms} ms, timer: {timer}).',
+  'compare.matmulResult':
+    'onnxruntime-web MatMul {n}×{n}×{n} on this backend: {gflops} GFLOP/s ({ms} ms, timer: {timer}).',
   'compare.efficiency': 'Efficiency',
-  'compare.efficiencyNote': 'Achieved GFLOP/s from each lesson’s analytic FLOP count (memory.ts) and the measured median time, and as a fraction of onnxruntime-web’s MatMul on the same backend.',
+  'compare.efficiencyNote':
+    'Achieved GFLOP/s from each lesson’s analytic FLOP count (memory.ts) and the measured median time, and as a fraction of onnxruntime-web’s MatMul on the same backend.',
   'compare.ofMatmul': 'of ORT MatMul',
   'nav.compare': 'Compare',
   'playground.title': 'Playground',

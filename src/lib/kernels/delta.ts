@@ -10,13 +10,7 @@
 // update depend on the state itself, so there is no plain parallel form, and the chunk form
 // needs the WY / UT transform below.
 
-import {
-  addStateReadout,
-  checkQkv,
-  dotRows,
-  resolveLinearOptions,
-  type LinearShapes
-} from './linear';
+import { addStateReadout, checkQkv, dotRows, resolveLinearOptions, type LinearShapes } from './linear';
 import { tensor, type Tensor } from './tensor';
 import { expectSameDim, expectShape } from './validate';
 

@@ -172,4 +172,3 @@ export function runKernel(
   }
   return entry.run(inputs, options ?? {});
 }
-

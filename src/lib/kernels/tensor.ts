@@ -29,9 +29,7 @@ export function tensor(shape: number[], data?: ArrayLike<number>): Tensor {
   const size = sizeOf(shape);
   if (data === undefined) return { shape: [...shape], data: new Float64Array(size) };
   if (data.length !== size) {
-    throw new Error(
-      `tensor: shape ${formatShape(shape)} needs ${size} values but ${data.length} were given`
-    );
+    throw new Error(`tensor: shape ${formatShape(shape)} needs ${size} values but ${data.length} were given`);
   }
   return { shape: [...shape], data: Float64Array.from(data) };
 }
@@ -83,9 +81,7 @@ export function uniform(shape: number[], seed: number, low = 0, high = 1): Tenso
  */
 export function maxAbsDiff(a: Tensor, b: Tensor): number {
   if (formatShape(a.shape) !== formatShape(b.shape)) {
-    throw new Error(
-      `maxAbsDiff: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`
-    );
+    throw new Error(`maxAbsDiff: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`);
   }
   let worst = 0;
   for (let i = 0; i < a.data.length; i++) {

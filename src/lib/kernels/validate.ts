@@ -19,9 +19,7 @@ function isTensor(value: unknown): value is Tensor {
 export function expectShape(kernel: string, name: string, value: unknown, dims: string[]): number[] {
   const wanted = `[${dims.join(',')}]`;
   if (!isTensor(value)) {
-    throw new Error(
-      `${kernel}: ${name} must be a tensor { shape, data: Float64Array } of shape ${wanted}`
-    );
+    throw new Error(`${kernel}: ${name} must be a tensor { shape, data: Float64Array } of shape ${wanted}`);
   }
   const { shape, data } = value;
   if (!shape.every((dim) => Number.isInteger(dim) && dim >= 0)) {
@@ -87,9 +85,7 @@ export function expectFiniteNumber(kernel: string, option: string, value: number
 export function expectForm<F extends string>(kernel: string, value: string, forms: readonly F[]): F {
   const match = forms.find((form) => form === value);
   if (match === undefined) {
-    throw new Error(
-      `${kernel}: option form must be one of ${forms.map((f) => `'${f}'`).join(', ')} but is '${value}'`
-    );
+    throw new Error(`${kernel}: option form must be one of ${forms.map((f) => `'${f}'`).join(', ')} but is '${value}'`);
   }
   return match;
 }

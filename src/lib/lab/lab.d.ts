@@ -181,7 +181,10 @@ declare module 'lab' {
   }
 
   /** Time `fn` once it is warm: `warmup` untimed calls (default 1), then `repeats` timed ones (default 5). */
-  export function time(fn: () => unknown | Promise<unknown>, options?: { warmup?: number; repeats?: number }): Promise<Timing>;
+  export function time(
+    fn: () => unknown | Promise<unknown>,
+    options?: { warmup?: number; repeats?: number }
+  ): Promise<Timing>;
 
   /** A chart of anything against anything, shown beside the lesson's time and memory charts. */
   export interface Plot {

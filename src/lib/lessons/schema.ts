@@ -68,20 +68,34 @@ export interface LessonFiles {
 }
 
 /** The folder-level rules: same files in starter/ and solution/, a main.ts, the focus file present. */
-export function checkFiles(dir: string, meta: Frontmatter, files: LessonFiles, modules: { checks: unknown; memory: unknown }): void {
+export function checkFiles(
+  dir: string,
+  meta: Frontmatter,
+  files: LessonFiles,
+  modules: { checks: unknown; memory: unknown }
+): void {
   const starter = Object.keys(files.starter).sort();
   const solution = Object.keys(files.solution).sort();
   if (starter.length === 0) throw new LessonFormatError(`${dir}/starter`, 'has no files');
   if (starter.join() !== solution.join()) {
-    throw new LessonFormatError(`${dir}/solution`, `must hold the same files as starter/ (${starter.join(', ')}), has ${solution.join(', ')}`);
+    throw new LessonFormatError(
+      `${dir}/solution`,
+      `must hold the same files as starter/ (${starter.join(', ')}), has ${solution.join(', ')}`
+    );
   }
   if (!starter.includes('main.ts')) throw new LessonFormatError(`${dir}/starter`, 'must contain main.ts');
   if (!starter.includes(meta.focus)) {
-    throw new LessonFormatError(`${dir}/README.md`, `frontmatter field "focus": "${meta.focus}" is not a file in starter/ (${starter.join(', ')})`);
+    throw new LessonFormatError(
+      `${dir}/README.md`,
+      `frontmatter field "focus": "${meta.focus}" is not a file in starter/ (${starter.join(', ')})`
+    );
   }
   const harness = (modules.checks as { harness?: { checks?: unknown; sweep?: unknown } } | undefined)?.harness;
   if (!harness || !Array.isArray(harness.checks) || typeof harness.sweep !== 'function') {
-    throw new LessonFormatError(`${dir}/checks.ts`, 'must export `harness` with `checks` (an array) and `sweep` (a function)');
+    throw new LessonFormatError(
+      `${dir}/checks.ts`,
+      'must export `harness` with `checks` (an array) and `sweep` (a function)'
+    );
   }
   const memory = (modules.memory as { memory?: { buffers?: unknown } } | undefined)?.memory;
   if (!memory || typeof memory.buffers !== 'function') {

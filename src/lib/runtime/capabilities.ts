@@ -6,7 +6,13 @@ import { wasmThreads } from './ort/client';
 import type { Backend } from './protocol';
 
 export interface Capabilities {
-  webgpu: { adapter: string; fallback: boolean; timestamps: boolean; maxBindingBytes: number; adapterMaxBindingBytes: number } | null;
+  webgpu: {
+    adapter: string;
+    fallback: boolean;
+    timestamps: boolean;
+    maxBindingBytes: number;
+    adapterMaxBindingBytes: number;
+  } | null;
   /** Why WebGPU is unavailable, when it is. */
   reason: string | null;
   wasmThreads: number;
@@ -21,19 +27,26 @@ function browserName(): string {
 }
 
 export async function detect(): Promise<Capabilities> {
-  const base = { wasmThreads: wasmThreads(), isolated: globalThis.crossOriginIsolated === true, browser: browserName() };
+  const base = {
+    wasmThreads: wasmThreads(),
+    isolated: globalThis.crossOriginIsolated === true,
+    browser: browserName()
+  };
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   if (!gpu) return { ...base, webgpu: null, reason: 'this browser has no navigator.gpu' };
   try {
     const adapter = await gpu.requestAdapter();
-    if (!adapter) return { ...base, webgpu: null, reason: 'no WebGPU adapter was found (blocklisted GPU, or WebGPU turned off)' };
+    if (!adapter)
+      return { ...base, webgpu: null, reason: 'no WebGPU adapter was found (blocklisted GPU, or WebGPU turned off)' };
     const info = adapter.info;
     const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || info.description || 'unknown adapter';
     return {
       ...base,
       webgpu: {
         adapter: name,
-        fallback: (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || info.architecture === 'swiftshader',
+        fallback:
+          (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
+          info.architecture === 'swiftshader',
         timestamps: adapter.features.has('timestamp-query'),
         // Runs use default limits; this is what every WebGPU device guarantees.
         maxBindingBytes: 128 * 1024 * 1024,

@@ -18,7 +18,10 @@ async function double(x: Tensor): Promise<Tensor> {
     await gpu.dispatch({ code: shader, bindings: [gpu.input(x, 'x'), y], workgroups: [Math.ceil(x.data.length / 64)] });
     return gpu.read(y);
   }
-  return tensors.from(x.shape, x.data.map((v) => 2 * v));
+  return tensors.from(
+    x.shape,
+    x.data.map((v) => 2 * v)
+  );
 }
 
 export async function main() {

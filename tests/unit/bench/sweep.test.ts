@@ -4,7 +4,12 @@ import { limitReason, runSweep } from '$lib/bench/sweep';
 import type { DeviceLimits, SweepPoint } from '$lib/bench/types';
 
 const MiB = 1024 * 1024;
-const limits: DeviceLimits = { maxBindingBytes: 128 * MiB, bindingLimitName: 'maxStorageBufferBindingSize', maxTotalBytes: 512 * MiB, totalLimitName: 'budget' };
+const limits: DeviceLimits = {
+  maxBindingBytes: 128 * MiB,
+  bindingLimitName: 'maxStorageBufferBindingSize',
+  maxTotalBytes: 512 * MiB,
+  totalLimitName: 'budget'
+};
 
 /** A fake clock: each run advances time by cost(n) ms, so the sweep's arithmetic is deterministic. */
 function env(cost: (n: number) => number, budgetMs = 1e9) {
@@ -15,7 +20,14 @@ function env(cost: (n: number) => number, budgetMs = 1e9) {
     points,
     tracker,
     advance: (ms: number) => (now += ms),
-    env: { now: () => now, tracker, limits, budgetMs, takeDeviceTime: () => null, emit: (p: SweepPoint) => points.push(p) },
+    env: {
+      now: () => now,
+      tracker,
+      limits,
+      budgetMs,
+      takeDeviceTime: () => null,
+      emit: (p: SweepPoint) => points.push(p)
+    },
     cost
   };
 }
@@ -53,7 +65,15 @@ describe('runSweep', () => {
     const e = env(() => 1);
     let ran = 0;
     await runSweep(
-      { label: 's', n: [4096, 8192], warmup: 0, repeats: 1, setup: () => 0, run: () => void ran++, bytes: (n) => ({ largest: 4 * n * n, total: 4 * n * n }) },
+      {
+        label: 's',
+        n: [4096, 8192],
+        warmup: 0,
+        repeats: 1,
+        setup: () => 0,
+        run: () => void ran++,
+        bytes: (n) => ({ largest: 4 * n * n, total: 4 * n * n })
+      },
       e.env
     );
     expect(ran).toBe(1);
@@ -65,9 +85,19 @@ describe('runSweep', () => {
   test('a point predicted to overrun the budget is skipped, not started', async () => {
     // Quadratic cost: 100 ms at n=10; n=20 would cost ~400 ms × 2 runs, over a 500 ms budget.
     const e = env(() => 0, 500);
-    let ran: number[] = [];
+    const ran: number[] = [];
     await runSweep(
-      { label: 's', n: [10, 20], warmup: 1, repeats: 1, setup: (n) => n, run: (n) => { ran.push(n); e.advance((n / 10) ** 2 * 100); } },
+      {
+        label: 's',
+        n: [10, 20],
+        warmup: 1,
+        repeats: 1,
+        setup: (n) => n,
+        run: (n) => {
+          ran.push(n);
+          e.advance((n / 10) ** 2 * 100);
+        }
+      },
       e.env
     );
     expect(ran).toEqual([10, 10]);
@@ -78,7 +108,19 @@ describe('runSweep', () => {
   test('an error in the code stops the sweep and is reported on the point', async () => {
     const e = env(() => 1);
     await expect(
-      runSweep({ label: 's', n: [1, 2], warmup: 0, repeats: 1, setup: () => 0, run: () => { throw new Error('boom'); } }, e.env)
+      runSweep(
+        {
+          label: 's',
+          n: [1, 2],
+          warmup: 0,
+          repeats: 1,
+          setup: () => 0,
+          run: () => {
+            throw new Error('boom');
+          }
+        },
+        e.env
+      )
     ).rejects.toThrow('boom');
     expect(e.points).toEqual([{ series: 's', n: 1, status: 'error', reason: 'boom' }]);
   });

@@ -66,9 +66,18 @@ describe('attention: hand-computed cases', () => {
     // d = 4, so scale = 1/2. q_1·k_1 = 4 · (ln3/2) · 1 = 2·ln3, scaled to ln3; q_1·k_0 = 0.
     // Same 1/4, 3/4 weights as above: o_1 = [4/4 + 3·8/4, 0/4 + 3·1/4] = [7, 0.75].
     const h = LN3 / 2;
-    const q = matrix([[0, 0, 0, 0], [h, h, h, h]]);
-    const k = matrix([[0, 0, 0, 0], [1, 1, 1, 1]]);
-    const v = matrix([[4, 0], [8, 1]]);
+    const q = matrix([
+      [0, 0, 0, 0],
+      [h, h, h, h]
+    ]);
+    const k = matrix([
+      [0, 0, 0, 0],
+      [1, 1, 1, 1]
+    ]);
+    const v = matrix([
+      [4, 0],
+      [8, 1]
+    ]);
     const o = attention({ q, k, v }).o;
     expect(row(o, 1)[0]).toBeCloseTo(7, 14);
     expect(row(o, 1)[1]).toBeCloseTo(0.75, 14);
@@ -143,7 +152,9 @@ describe('attention against the naive reference', () => {
         const k = randn([S, d], seed + 100);
         const v = randn([S, dv], seed + 200);
         expect(maxAbsDiff(attention({ q, k, v }).o, naiveAttention(q, k, v, true))).toBeLessThan(1e-12);
-        expect(maxAbsDiff(attention({ q, k, v }, { causal: false }).o, naiveAttention(q, k, v, false))).toBeLessThan(1e-12);
+        expect(maxAbsDiff(attention({ q, k, v }, { causal: false }).o, naiveAttention(q, k, v, false))).toBeLessThan(
+          1e-12
+        );
         for (const window of [1, 3, 8]) {
           const o = attention({ q, k, v }, { window }).o;
           expect(maxAbsDiff(o, naiveAttention(q, k, v, true, window))).toBeLessThan(1e-12);

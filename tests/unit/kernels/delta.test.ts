@@ -26,9 +26,18 @@ describe('delta_rule: hand-computed cases', () => {
     // k_0 = e_1 stores [1, 2], k_1 = e_2 stores [3, 4] (β = 1). S_1ᵀ e_1 is still [1, 2],
     // because S_0ᵀ k_1 = 0 leaves nothing to subtract along e_1.
     const inputs = {
-      q: matrix([[1, 0], [1, 0]]),
-      k: matrix([[1, 0], [0, 1]]),
-      v: matrix([[1, 2], [3, 4]]),
+      q: matrix([
+        [1, 0],
+        [1, 0]
+      ]),
+      k: matrix([
+        [1, 0],
+        [0, 1]
+      ]),
+      v: matrix([
+        [1, 2],
+        [3, 4]
+      ]),
       beta: vector([1, 1])
     };
     for (const form of FORMS) {
@@ -40,7 +49,12 @@ describe('delta_rule: hand-computed cases', () => {
 
   test('β = 0 never writes', () => {
     const T = 6;
-    const inputs = { q: randn([T, 3], 1), k: l2NormaliseRows(randn([T, 3], 2)), v: randn([T, 2], 3), beta: tensor([T]) };
+    const inputs = {
+      q: randn([T, 3], 1),
+      k: l2NormaliseRows(randn([T, 3], 2)),
+      v: randn([T, 2], 3),
+      beta: tensor([T])
+    };
     for (const form of FORMS) expect(deltaRule(inputs, { form, chunkSize: 4 }).o.data.every((x) => x === 0)).toBe(true);
   });
 });

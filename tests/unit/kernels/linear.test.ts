@@ -38,7 +38,17 @@ describe('linear_attention: hand-computed cases', () => {
   test('state layout: dk = 2, dv = 1, orthogonal keys store separate values', () => {
     // k_0 = e_1 carries v = 5, k_1 = e_2 carries v = 7, so S = [[5], [7]] after both tokens.
     // q_1 = [1, 10] reads Sᵀ q_1 = 1·5 + 10·7 = 75; q_0 = [2, 0] reads S_0ᵀ q_0 = 2·5 = 10.
-    const o = linearAttention({ q: matrix([[2, 0], [1, 10]]), k: matrix([[1, 0], [0, 1]]), v: matrix([[5], [7]]) }).o;
+    const o = linearAttention({
+      q: matrix([
+        [2, 0],
+        [1, 10]
+      ]),
+      k: matrix([
+        [1, 0],
+        [0, 1]
+      ]),
+      v: matrix([[5], [7]])
+    }).o;
     expect(Array.from(o.data)).toEqual([10, 75]);
   });
 });
@@ -52,7 +62,9 @@ describe('linear_attention: recurrent = parallel = chunk', () => {
         const reference = linearAttention(inputs, { form: 'recurrent', scale }).o;
         expect(reference.shape).toEqual([T, dv]);
         expect(maxAbsDiff(linearAttention(inputs, { form: 'parallel', scale }).o, reference)).toBeLessThan(1e-10);
-        expect(maxAbsDiff(linearAttention(inputs, { form: 'chunk', chunkSize, scale }).o, reference)).toBeLessThan(1e-10);
+        expect(maxAbsDiff(linearAttention(inputs, { form: 'chunk', chunkSize, scale }).o, reference)).toBeLessThan(
+          1e-10
+        );
       });
     }
   }
@@ -62,7 +74,12 @@ describe('gated_linear_attention: hand-computed cases', () => {
   // Same q, k, v as the linear case, with g = [ln 0.25, ln 0.5]:
   //   S_0 = 0.25·0 + k_0 v_0 = 15           → o_0 = q_0 S_0 = 15 (the first decay acts on an empty state)
   //   S_1 = 0.5·15 + k_1 v_1 = 7.5 + 24 = 31.5 → o_1 = q_1 S_1 = 2·31.5 = 63
-  const inputs = { q: matrix([[1], [2]]), k: matrix([[3], [4]]), v: matrix([[5], [6]]), g: vector([Math.log(0.25), Math.log(0.5)]) };
+  const inputs = {
+    q: matrix([[1], [2]]),
+    k: matrix([[3], [4]]),
+    v: matrix([[5], [6]]),
+    g: vector([Math.log(0.25), Math.log(0.5)])
+  };
 
   for (const form of FORMS) {
     test(`T = 2 by hand, form ${form}`, () => {
@@ -91,7 +108,9 @@ describe('gated_linear_attention: identities', () => {
       test(`recurrent = parallel = chunk, T=${T} dk=${dk} dv=${dv} C=${chunkSize} seed=${seed}`, () => {
         const inputs = { ...randomQkv(T, dk, dv, seed), g: randomLogDecay(T, seed + 3000, -2) };
         const reference = gatedLinearAttention(inputs, { form: 'recurrent', scale: 0.7 }).o;
-        expect(maxAbsDiff(gatedLinearAttention(inputs, { form: 'parallel', scale: 0.7 }).o, reference)).toBeLessThan(1e-10);
+        expect(maxAbsDiff(gatedLinearAttention(inputs, { form: 'parallel', scale: 0.7 }).o, reference)).toBeLessThan(
+          1e-10
+        );
         const chunked = gatedLinearAttention(inputs, { form: 'chunk', chunkSize, scale: 0.7 }).o;
         expect(maxAbsDiff(chunked, reference)).toBeLessThan(1e-10);
       });
@@ -130,6 +149,8 @@ describe('gated_linear_attention: identities', () => {
   test('chunkSize must be a positive integer', () => {
     const qkv = randomQkv(3, 2, 2, 1);
     expect(() => linearAttention(qkv, { form: 'chunk', chunkSize: 0 })).toThrow('chunkSize must be a positive integer');
-    expect(() => gatedLinearAttention({ ...qkv, g: tensor([3]) }, { chunkSize: 2.5 })).toThrow('chunkSize must be a positive integer');
+    expect(() => gatedLinearAttention({ ...qkv, g: tensor([3]) }, { chunkSize: 2.5 })).toThrow(
+      'chunkSize must be a positive integer'
+    );
   });
 });

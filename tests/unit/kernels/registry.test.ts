@@ -40,7 +40,10 @@ const scanInputs = {
 };
 
 /** A small valid input set per kernel, with options, and what the direct function call returns for it. */
-const cases: Record<string, { inputs: Record<string, Tensor>; options: Record<string, unknown>; expected: () => Tensor }> = {
+const cases: Record<
+  string,
+  { inputs: Record<string, Tensor>; options: Record<string, unknown>; expected: () => Tensor }
+> = {
   attention: { inputs: qkv, options: { window: 2 }, expected: () => attention(qkv, { window: 2 }).o },
   gqa_attention: {
     inputs: gqaInputs,
@@ -108,32 +111,44 @@ describe('runKernel validation', () => {
   });
 
   test('mismatched sequence lengths', () => {
-    expect(() => runKernel('linear_attention', { q: randn([4, 2], 1), k: randn([5, 2], 2), v: randn([4, 2], 3) })).toThrow(
-      'linear_attention: q has shape [4,2] but k has shape [5,2]; their first dimensions (T) must match'
-    );
-    expect(() => runKernel('delta_rule', { q: randn([4, 2], 1), k: randn([4, 2], 2), v: randn([4, 2], 3), beta: randn([3], 4) })).toThrow(
+    expect(() =>
+      runKernel('linear_attention', { q: randn([4, 2], 1), k: randn([5, 2], 2), v: randn([4, 2], 3) })
+    ).toThrow('linear_attention: q has shape [4,2] but k has shape [5,2]; their first dimensions (T) must match');
+    expect(() =>
+      runKernel('delta_rule', { q: randn([4, 2], 1), k: randn([4, 2], 2), v: randn([4, 2], 3), beta: randn([3], 4) })
+    ).toThrow(
       "delta_rule: q has shape [4,2] but beta has shape [3]; q's first dimension and beta's last dimension (T) must match"
     );
   });
 
   test('wrong rank names the tensor and the expected shape', () => {
-    expect(() => runKernel('gqa_attention', { q: randn([4, 8], 1), k: randn([1, 4, 8], 2), v: randn([1, 4, 8], 3) })).toThrow(
-      'gqa_attention: q must have shape [Hq,T,d] (rank 3) but has shape [4,8]'
-    );
     expect(() =>
-      runKernel('selective_scan', { u: randn([3, 2], 1), delta: randn([3, 2], 2), A: randn([2, 4], 3), B: randn([3, 5], 4), C: randn([3, 4], 5) })
+      runKernel('gqa_attention', { q: randn([4, 8], 1), k: randn([1, 4, 8], 2), v: randn([1, 4, 8], 3) })
+    ).toThrow('gqa_attention: q must have shape [Hq,T,d] (rank 3) but has shape [4,8]');
+    expect(() =>
+      runKernel('selective_scan', {
+        u: randn([3, 2], 1),
+        delta: randn([3, 2], 2),
+        A: randn([2, 4], 3),
+        B: randn([3, 5], 4),
+        C: randn([3, 4], 5)
+      })
     ).toThrow('selective_scan: A has shape [2,4] but B has shape [3,5]; their last dimensions (N) must match');
   });
 
   test('data length must agree with the shape', () => {
     const bad: Tensor = { shape: [4, 3], data: new Float64Array(10) };
-    expect(() => runKernel('attention', { ...qkv, q: bad })).toThrow('attention: q has shape [4,3], which needs 12 values, but its data holds 10');
+    expect(() => runKernel('attention', { ...qkv, q: bad })).toThrow(
+      'attention: q has shape [4,3], which needs 12 values, but its data holds 10'
+    );
     const notATensor = { shape: [5, 3], data: [1, 2, 3] } as unknown as Tensor;
     expect(() => runKernel('attention', { ...qkv, k: notATensor })).toThrow('attention: k must be a tensor');
   });
 
   test('missing and unexpected inputs are named', () => {
-    expect(() => runKernel('gated_linear_attention', qkv)).toThrow("gated_linear_attention: missing input 'g'; expected q, k, v, g");
+    expect(() => runKernel('gated_linear_attention', qkv)).toThrow(
+      "gated_linear_attention: missing input 'g'; expected q, k, v, g"
+    );
     expect(() => runKernel('attention', { ...qkv, g: tensor([T]) })).toThrow("attention: unexpected input 'g'");
   });
 
@@ -143,17 +158,27 @@ describe('runKernel validation', () => {
   });
 
   test('option types are checked loosely', () => {
-    expect(() => runKernel('attention', qkv, { causal: 'yes' })).toThrow('attention: option causal must be a boolean but is string');
-    expect(() => runKernel('attention', qkv, { scale: '0.5' })).toThrow('attention: option scale must be a number but is string');
+    expect(() => runKernel('attention', qkv, { causal: 'yes' })).toThrow(
+      'attention: option causal must be a boolean but is string'
+    );
+    expect(() => runKernel('attention', qkv, { scale: '0.5' })).toThrow(
+      'attention: option scale must be a number but is string'
+    );
     expect(() => runKernel('linear_attention', qkv, { form: 'quadratic' })).toThrow(
       "linear_attention: option form must be one of 'recurrent', 'parallel', 'chunk' but is 'quadratic'"
     );
     expect(() => runKernel('delta_rule', { ...qkv, beta: tensor([T]) }, { form: 'parallel' })).toThrow(
       "option form must be one of 'recurrent', 'chunk'"
     );
-    expect(() => runKernel('linear_attention', qkv, { chunksize: 4 })).toThrow("linear_attention: unknown option 'chunksize'");
-    expect(() => runKernel('flash_attention', qkv, { blockSize: -1 })).toThrow('flash_attention: option blockSize must be a positive integer but is -1');
-    expect(() => runKernel('attention', qkv, { scale: NaN })).toThrow('attention: option scale must be a finite number but is NaN');
+    expect(() => runKernel('linear_attention', qkv, { chunksize: 4 })).toThrow(
+      "linear_attention: unknown option 'chunksize'"
+    );
+    expect(() => runKernel('flash_attention', qkv, { blockSize: -1 })).toThrow(
+      'flash_attention: option blockSize must be a positive integer but is -1'
+    );
+    expect(() => runKernel('attention', qkv, { scale: NaN })).toThrow(
+      'attention: option scale must be a finite number but is NaN'
+    );
     expect(() => runKernel('gqa_attention', cases.gqa_attention.inputs, { causal: false, window: 2 })).toThrow(
       'gqa_attention: option window needs causal: true'
     );

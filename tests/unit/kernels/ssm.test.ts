@@ -48,8 +48,18 @@ describe('selective_scan: hand-computed cases', () => {
     // One channel, N = 2, A = [0, −1] with δ = 1: per-step decays e^0 = 1 and e^{−1}.
     // u = 1, B = [1, 1] every step, so b = 1 for both states; C = [1, 1].
     //   state 0 (no decay): 1, 2, 3;   state 1: 1, 1 + e^{−1}, 1 + e^{−1} + e^{−2}
-    const ones = matrix([[1, 1], [1, 1], [1, 1]]);
-    const y = selectiveScan({ u: matrix([[1], [1], [1]]), delta: matrix([[1], [1], [1]]), A: matrix([[0, -1]]), B: ones, C: ones }).y;
+    const ones = matrix([
+      [1, 1],
+      [1, 1],
+      [1, 1]
+    ]);
+    const y = selectiveScan({
+      u: matrix([[1], [1], [1]]),
+      delta: matrix([[1], [1], [1]]),
+      A: matrix([[0, -1]]),
+      B: ones,
+      C: ones
+    }).y;
     const e = Math.E;
     [1 + 1, 2 + 1 + 1 / e, 3 + 1 + 1 / e + 1 / e ** 2].forEach((x, t) => expect(y.data[t]).toBeCloseTo(x, 14));
   });

@@ -8,7 +8,8 @@ const lab = { answer: 42 };
 describe('learner modules', () => {
   test('types are stripped; lab and sibling files resolve; shaders import as text', () => {
     const files = {
-      'main.ts': "import { answer } from 'lab';\nimport shader from './k.wgsl';\nimport { twice } from './util';\nexport const out: number = twice(answer);\nexport const src = shader;\n",
+      'main.ts':
+        "import { answer } from 'lab';\nimport shader from './k.wgsl';\nimport { twice } from './util';\nexport const out: number = twice(answer);\nexport const src = shader;\n",
       'util.ts': 'export function twice(x: number): number { return 2 * x; }\n',
       'k.wgsl': '@compute fn main() {}'
     };

@@ -33,24 +33,39 @@ describe('lesson format', () => {
     ['runtimes: [webgpu, wasm]', 'runtimes: [cuda]', 'frontmatter field "runtimes.0"'],
     ['title: T\n', 'title: T\ncolour: blue\n', 'frontmatter field "(root)"']
   ])('%s → %s is rejected', (from, to, message) => {
-    expect(() => parseReadme('lessons/99-x/README.md', good.replace(from, to))).toThrow(`lessons/99-x/README.md: ${message}`);
+    expect(() => parseReadme('lessons/99-x/README.md', good.replace(from, to))).toThrow(
+      `lessons/99-x/README.md: ${message}`
+    );
   });
 
   test('no frontmatter, or broken YAML, names the file', () => {
-    expect(() => parseReadme('lessons/99-x/README.md', 'just prose')).toThrow('lessons/99-x/README.md: must start with a frontmatter block');
-    expect(() => parseReadme('lessons/99-x/README.md', '---\ntitle: [\n---\n')).toThrow('lessons/99-x/README.md: frontmatter is not valid YAML');
+    expect(() => parseReadme('lessons/99-x/README.md', 'just prose')).toThrow(
+      'lessons/99-x/README.md: must start with a frontmatter block'
+    );
+    expect(() => parseReadme('lessons/99-x/README.md', '---\ntitle: [\n---\n')).toThrow(
+      'lessons/99-x/README.md: frontmatter is not valid YAML'
+    );
   });
 
   test('folder rules: same files in starter and solution, main.ts, focus, harness and memory model', () => {
     const { meta } = parseReadme('lessons/99-x/README.md', good);
-    const modules = { checks: { harness: { checks: [], sweep: () => undefined } }, memory: { memory: { buffers: () => [] } } };
+    const modules = {
+      checks: { harness: { checks: [], sweep: () => undefined } },
+      memory: { memory: { buffers: () => [] } }
+    };
     const files = { starter: { 'main.ts': '' }, solution: { 'main.ts': '' } };
     expect(() => checkFiles('lessons/99-x', meta, files, modules)).not.toThrow();
     expect(() => checkFiles('lessons/99-x', meta, { ...files, solution: { 'other.ts': '' } }, modules)).toThrow(
       'lessons/99-x/solution: must hold the same files as starter/ (main.ts), has other.ts'
     );
-    expect(() => checkFiles('lessons/99-x', { ...meta, focus: 'k.wgsl' }, files, modules)).toThrow('frontmatter field "focus"');
-    expect(() => checkFiles('lessons/99-x', meta, files, { ...modules, checks: {} })).toThrow('lessons/99-x/checks.ts: must export `harness`');
-    expect(() => checkFiles('lessons/99-x', meta, files, { ...modules, memory: {} })).toThrow('lessons/99-x/memory.ts: must export `memory`');
+    expect(() => checkFiles('lessons/99-x', { ...meta, focus: 'k.wgsl' }, files, modules)).toThrow(
+      'frontmatter field "focus"'
+    );
+    expect(() => checkFiles('lessons/99-x', meta, files, { ...modules, checks: {} })).toThrow(
+      'lessons/99-x/checks.ts: must export `harness`'
+    );
+    expect(() => checkFiles('lessons/99-x', meta, files, { ...modules, memory: {} })).toThrow(
+      'lessons/99-x/memory.ts: must export `memory`'
+    );
   });
 });

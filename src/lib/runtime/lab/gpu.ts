@@ -45,13 +45,19 @@ export function createGpu(
   function need(): GPUDevice {
     if (!device) {
       throw apiError(
-        "WebGPU is not available in this run. Switch the backend to WASM, or open the page in a browser with WebGPU."
+        'WebGPU is not available in this run. Switch the backend to WASM, or open the page in a browser with WebGPU.'
       );
     }
     return device;
   }
 
-  function make(label: string, bytes: number, usage: number, shape: readonly number[] | null, type: 'f32' | 'u32' = 'f32'): Buf {
+  function make(
+    label: string,
+    bytes: number,
+    usage: number,
+    shape: readonly number[] | null,
+    type: 'f32' | 'u32' = 'f32'
+  ): Buf {
     const d = need();
     const limit = d.limits.maxStorageBufferBindingSize;
     if (bytes > limit || bytes > d.limits.maxBufferSize) {
@@ -62,7 +68,15 @@ export function createGpu(
     // WebGPU needs sizes that are a multiple of 4 and not zero.
     const padded = Math.max(16, Math.ceil(bytes / 16) * 16);
     const gpu = d.createBuffer({ label, size: padded, usage, mappedAtCreation: false });
-    const b: Buf = { label, size: bytes, shape: shape ? [...shape] : null, type, gpu, trackId: tracker.alloc(label, padded), serial: ++serial };
+    const b: Buf = {
+      label,
+      size: bytes,
+      shape: shape ? [...shape] : null,
+      type,
+      gpu,
+      trackId: tracker.alloc(label, padded),
+      serial: ++serial
+    };
     live.add(b);
     return b;
   }
@@ -124,7 +138,11 @@ export function createGpu(
     const pipe = await pipeline(job.code, job.entryPoint ?? 'main', file);
     const [x, y = 1, z = 1] = job.workgroups;
     const maxWg = d.limits.maxComputeWorkgroupsPerDimension;
-    for (const [axis, count] of [['x', x], ['y', y], ['z', z]] as const) {
+    for (const [axis, count] of [
+      ['x', x],
+      ['y', y],
+      ['z', z]
+    ] as const) {
       if (!Number.isInteger(count) || count < 1 || count > maxWg) {
         throw apiError(`workgroups.${axis} must be an integer from 1 to ${maxWg} (this device's limit), got ${count}`);
       }
@@ -233,7 +251,8 @@ export function createGpu(
     async read(buffer: GpuBuffer): Promise<Tensor> {
       const d = need();
       const b = asBuf(buffer);
-      if (!b.shape) throw apiError(`buffer '${b.label}' has no shape to read back; make it with gpu.output(shape, label)`);
+      if (!b.shape)
+        throw apiError(`buffer '${b.label}' has no shape to read back; make it with gpu.output(shape, label)`);
       const staging = d.createBuffer({
         label: `${b.label} read-back`,
         size: b.gpu.size,

@@ -78,19 +78,27 @@ export function createLab(env: LabEnv) {
     deviceMs += ms;
     deviceTimer = timer;
   };
-  const gpu = createGpu(env.backend === 'webgpu' ? env.device : null, tracker, { record: record('gpu-timestamp') }, env.fileOf);
+  const gpu = createGpu(
+    env.backend === 'webgpu' ? env.device : null,
+    tracker,
+    { record: record('gpu-timestamp') },
+    env.fileOf
+  );
   const serialized = new WeakMap<BuiltGraph, Uint8Array>();
 
   const onnx = {
     graph: () => createGraph(),
     async run(g: Graph, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
       const graph = g as BuiltGraph;
-      if (!graph || typeof graph.serialize !== 'function') throw apiError('onnx.run needs a graph made by onnx.graph()');
+      if (!graph || typeof graph.serialize !== 'function')
+        throw apiError('onnx.run needs a graph made by onnx.graph()');
       for (const input of graph.inputs) {
         const t = feeds[input.name];
         if (!t) throw apiError(`onnx.run: no tensor given for graph input '${input.name}'`);
         if (t.shape.length !== input.shape.length || t.shape.some((s, i) => s !== input.shape[i])) {
-          throw apiError(`onnx.run: input '${input.name}' was declared [${input.shape.join(', ')}] but got [${t.shape.join(', ')}]`);
+          throw apiError(
+            `onnx.run: input '${input.name}' was declared [${input.shape.join(', ')}] but got [${t.shape.join(', ')}]`
+          );
         }
       }
       let model = serialized.get(graph);
@@ -99,7 +107,8 @@ export function createLab(env: LabEnv) {
         serialized.set(graph, model);
       }
       const wire: Record<string, WireTensor> = {};
-      for (const input of graph.inputs) wire[input.name] = { shape: [...feeds[input.name].shape], data: feeds[input.name].data };
+      for (const input of graph.inputs)
+        wire[input.name] = { shape: [...feeds[input.name].shape], data: feeds[input.name].data };
       // onnxruntime's own buffers are out of our reach: count the graph's tensors by their shapes.
       const id = tracker.alloc('onnx graph tensors', graphBytes(graph));
       try {
@@ -163,7 +172,12 @@ export function createLab(env: LabEnv) {
       });
     },
     async sweep<Input>(options: SweepOptions<Input>): Promise<void> {
-      if (!options || !Array.isArray(options.n) || typeof options.run !== 'function' || typeof options.setup !== 'function') {
+      if (
+        !options ||
+        !Array.isArray(options.n) ||
+        typeof options.run !== 'function' ||
+        typeof options.setup !== 'function'
+      ) {
         throw apiError('sweep({ n, setup, run }) needs a list of sequence lengths and two functions');
       }
       await runSweep(

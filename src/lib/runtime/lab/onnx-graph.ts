@@ -88,8 +88,12 @@ export function createGraph(): BuiltGraph {
     const a = axisOf(op, x, axis);
     const shape = x.shape.map((s, i) => (i === a ? 1 : s));
     // Opset 13 takes ReduceSum's axes as an input but ReduceMax's as an attribute.
-    if (op === 'ReduceSum') return node(op, [x, constant([a], [1], 'int64')], shape, x.type, [{ name: 'keepdims', i: 1 }]);
-    return node(op, [x], shape, x.type, [{ name: 'axes', ints: [a] }, { name: 'keepdims', i: 1 }]);
+    if (op === 'ReduceSum')
+      return node(op, [x, constant([a], [1], 'int64')], shape, x.type, [{ name: 'keepdims', i: 1 }]);
+    return node(op, [x], shape, x.type, [
+      { name: 'axes', ints: [a] },
+      { name: 'keepdims', i: 1 }
+    ]);
   };
 
   const g: BuiltGraph = {
@@ -107,7 +111,8 @@ export function createGraph(): BuiltGraph {
       return constant(list, shape ?? (typeof vals === 'number' ? [] : [list.length]), 'float32');
     },
     matmul(a, b) {
-      if (a.shape.length < 2 || b.shape.length < 2) throw apiError(`matmul needs two matrices, got ${show(a.shape)} and ${show(b.shape)}`);
+      if (a.shape.length < 2 || b.shape.length < 2)
+        throw apiError(`matmul needs two matrices, got ${show(a.shape)} and ${show(b.shape)}`);
       const k1 = a.shape[a.shape.length - 1];
       const k2 = b.shape[b.shape.length - 2];
       if (k1 !== k2) {
@@ -121,14 +126,21 @@ export function createGraph(): BuiltGraph {
       if (p.length !== x.shape.length || [...p].sort().some((v, i) => v !== i)) {
         throw apiError(`transpose: perm [${p.join(', ')}] is not a permutation of the ${x.shape.length} axes`);
       }
-      return node('Transpose', [x], p.map((i) => x.shape[i]), x.type, [{ name: 'perm', ints: p }]);
+      return node(
+        'Transpose',
+        [x],
+        p.map((i) => x.shape[i]),
+        x.type,
+        [{ name: 'perm', ints: p }]
+      );
     },
     add: binary('Add'),
     sub: binary('Sub'),
     mul: binary('Mul'),
     div: binary('Div'),
     exp: (x) => node('Exp', [x], [...x.shape], x.type),
-    softmax: (x, axis = -1) => node('Softmax', [x], [...x.shape], x.type, [{ name: 'axis', i: axisOf('softmax', x, axis) }]),
+    softmax: (x, axis = -1) =>
+      node('Softmax', [x], [...x.shape], x.type, [{ name: 'axis', i: axisOf('softmax', x, axis) }]),
     reduceMax: reduce('ReduceMax'),
     reduceSum: reduce('ReduceSum'),
     range(n) {

@@ -14,7 +14,8 @@ function start(): Worker {
     pending.delete(e.data.id);
   };
   worker.onerror = (e) => {
-    for (const resolve of pending.values()) resolve({ id: 0, ok: false, message: `onnxruntime worker failed: ${e.message}` });
+    for (const resolve of pending.values())
+      resolve({ id: 0, ok: false, message: `onnxruntime worker failed: ${e.message}` });
     pending.clear();
     worker = null;
   };

@@ -18,17 +18,18 @@ let queue: Promise<unknown> = Promise.resolve();
 // message handler must stay in charge.
 const isThread = self.name.startsWith('em-pthread');
 
-if (!isThread) self.onmessage = (e: MessageEvent<OrtRequest>) => {
-  const req = e.data;
-  // One run at a time: timings stay honest and the WASM heap holds one graph's tensors.
-  queue = queue.then(async () => {
-    let res: OrtResponse;
-    try {
-      const { outputs, ms } = await engine.run(req.model, req.feeds, req.ep);
-      res = { id: req.id, ok: true, ms, outputs, threads };
-    } catch (err) {
-      res = { id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) };
-    }
-    (self as unknown as Worker).postMessage(res);
-  });
-};
+if (!isThread)
+  self.onmessage = (e: MessageEvent<OrtRequest>) => {
+    const req = e.data;
+    // One run at a time: timings stay honest and the WASM heap holds one graph's tensors.
+    queue = queue.then(async () => {
+      let res: OrtResponse;
+      try {
+        const { outputs, ms } = await engine.run(req.model, req.feeds, req.ep);
+        res = { id: req.id, ok: true, ms, outputs, threads };
+      } catch (err) {
+        res = { id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) };
+      }
+      (self as unknown as Worker).postMessage(res);
+    });
+  };

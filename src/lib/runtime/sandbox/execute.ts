@@ -76,7 +76,12 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
         for (const check of harness.checks) {
           let result: CheckResult;
           if (check.backends && !check.backends.includes(req.backend)) {
-            result = { id: check.id, title: check.title, status: 'skipped', message: `runs on ${check.backends.join(' or ')} only` };
+            result = {
+              id: check.id,
+              title: check.title,
+              status: 'skipped',
+              message: `runs on ${check.backends.join(' or ')} only`
+            };
           } else {
             try {
               const o = await check.run(ctx);
@@ -84,7 +89,12 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
             } catch (e) {
               const error = toLearnerError(e, req.files);
               post({ type: 'error', error });
-              result = { id: check.id, title: check.title, status: 'fail', message: `your code threw: ${error.message}` };
+              result = {
+                id: check.id,
+                title: check.title,
+                status: 'fail',
+                message: `your code threw: ${error.message}`
+              };
             }
             leaked += lab.finish();
           }

@@ -165,11 +165,16 @@ export class Sandbox {
         break;
       case 'done':
         this.active = null;
-        a.finish({ status: m.ok ? 'ok' : 'failed', leakedGpuBuffers: m.leakedGpuBuffers, liveGpuBuffers: m.liveGpuBuffers });
+        a.finish({
+          status: m.ok ? 'ok' : 'failed',
+          leakedGpuBuffers: m.leakedGpuBuffers,
+          liveGpuBuffers: m.liveGpuBuffers
+        });
         break;
       case 'ort-run':
         ortRun(m.model, m.feeds, m.ep).then(
-          (r) => this.post({ v: 1, type: 'ort-result', runId: m.runId, callId: m.callId, outputs: r.outputs, ms: r.ms }),
+          (r) =>
+            this.post({ v: 1, type: 'ort-result', runId: m.runId, callId: m.callId, outputs: r.outputs, ms: r.ms }),
           (err: Error) => this.post({ v: 1, type: 'ort-error', runId: m.runId, callId: m.callId, message: err.message })
         );
         break;

@@ -93,7 +93,13 @@ export function toLearnerError(e: unknown, files: Files): LearnerError {
   const at = names ? new RegExp(`(?:^|[\\s(@/])(${names}):(\\d+):(\\d+)`).exec(err.stack ?? '') : null;
   const text = `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
   if (at) {
-    return { kind: 'runtime', file: at[1], line: Number(at[2]), column: Number(at[3]), message: `${at[1]}:${at[2]}: ${text}` };
+    return {
+      kind: 'runtime',
+      file: at[1],
+      line: Number(at[2]),
+      column: Number(at[3]),
+      message: `${at[1]}:${at[2]}: ${text}`
+    };
   }
   return { kind: 'runtime', message: text };
 }

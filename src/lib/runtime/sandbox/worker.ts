@@ -14,7 +14,10 @@ const scope = self as unknown as {
 
 let runId = 0;
 let nextCall = 1;
-const pending = new Map<number, { resolve(v: { outputs: Record<string, WireTensor>; ms: number }): void; reject(e: Error): void }>();
+const pending = new Map<
+  number,
+  { resolve(v: { outputs: Record<string, WireTensor>; ms: number }): void; reject(e: Error): void }
+>();
 
 function post(m: SandboxMessage): void {
   scope.postMessage(m);
@@ -23,7 +26,13 @@ function post(m: SandboxMessage): void {
 // Learner console output goes to the page's console panel.
 for (const level of ['log', 'warn', 'error'] as const) {
   scope.console[level] = (...args: unknown[]) =>
-    post({ v: PROTOCOL_VERSION, type: 'log', runId, level, text: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
+    post({
+      v: PROTOCOL_VERSION,
+      type: 'log',
+      runId,
+      level,
+      text: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')
+    });
 }
 
 async function gpuDevice(): Promise<{ device: GPUDevice | null; adapterName: string | null }> {
@@ -40,7 +49,15 @@ async function gpuDevice(): Promise<{ device: GPUDevice | null; adapterName: str
   const lostRun = runId;
   void device.lost.then((info) => {
     if (info.reason === 'destroyed') return;
-    post({ v: PROTOCOL_VERSION, type: 'error', runId: lostRun, error: { kind: 'runtime', message: `the GPU device was lost (${info.message || info.reason}). Run again to get a new one.` } });
+    post({
+      v: PROTOCOL_VERSION,
+      type: 'error',
+      runId: lostRun,
+      error: {
+        kind: 'runtime',
+        message: `the GPU device was lost (${info.message || info.reason}). Run again to get a new one.`
+      }
+    });
     post({ v: PROTOCOL_VERSION, type: 'done', runId: lostRun, ok: false, leakedGpuBuffers: 0, liveGpuBuffers: 0 });
   });
   const info = adapter.info;
@@ -55,7 +72,8 @@ scope.onmessage = async (event: MessageEvent) => {
   switch (m.type) {
     case 'run': {
       runId = m.runId;
-      const { device, adapterName } = m.request.backend === 'webgpu' ? await gpuDevice() : { device: null, adapterName: null };
+      const { device, adapterName } =
+        m.request.backend === 'webgpu' ? await gpuDevice() : { device: null, adapterName: null };
       await execute(m.runId, m.request, {
         device,
         adapterName,
