@@ -5,16 +5,7 @@ import { defineConfig } from '@playwright/test';
  * not needed: CHROMIUM_PATH (or /usr/bin/chromium) is used when present, Playwright's Chromium
  * otherwise. Two projects: WebGPU on (SwiftShader in headless Chromium) and WebGPU off.
  */
-import { existsSync } from 'node:fs';
-
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const common = [
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic'
-];
+import { executablePath, quietArgs as common } from './scripts/chromium.mjs';
 const port = Number(process.env.PORT ?? 4173);
 
 export default defineConfig({

@@ -4,9 +4,9 @@
  * a markdown table to bench-results/. Timings are never asserted anywhere; quote them with the
  * machine they came from. Usage: npm run bench [-- --n 256,512,1024,2048,4096 --lessons a,b]
  */
-import { chromium } from '@playwright/test';
+import { launch } from './chromium.mjs';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const arg = (name, fallback) => {
@@ -16,7 +16,6 @@ const arg = (name, fallback) => {
 const n = arg('n', '256,512,1024,2048,4096,8192,16384,32768,65536');
 const lessons = arg('lessons', '');
 const port = Number(arg('port', '4310'));
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
 const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], {
   stdio: 'ignore',
@@ -44,17 +43,7 @@ async function waitForServer() {
 }
 
 await waitForServer();
-const browser = await chromium.launch({
-  executablePath,
-  args: [
-    '--enable-unsafe-webgpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic'
-  ]
-});
+const browser = await launch();
 const results = [];
 for (const backend of ['webgpu', 'wasm']) {
   const page = await browser.newPage();

@@ -6,13 +6,12 @@
  *  - how long the lesson's default sweep takes with the solution, on WebGPU and on WASM.
  * Usage: node scripts/measure-page.mjs [slug] [baseUrl]
  */
-import { chromium } from '@playwright/test';
-import { existsSync, readFileSync } from 'node:fs';
+import { launch } from './chromium.mjs';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const slug = process.argv[2] ?? '01-attention';
 const base = process.argv[3] ?? 'http://localhost:4173';
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
 const html = readFileSync(`build/lessons/${slug}.html`, 'utf8');
 const preloads = [...html.matchAll(/<link[^>]*rel="modulepreload"[^>]*>/g)].map(
@@ -31,17 +30,7 @@ console.log(
   `JS before the editor: ${files.length} files, ${(raw / 1024).toFixed(0)} KB raw, ${(gz / 1024).toFixed(1)} KB gzip`
 );
 
-const browser = await chromium.launch({
-  executablePath,
-  args: [
-    '--enable-unsafe-webgpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic'
-  ]
-});
+const browser = await launch();
 const page = await browser.newPage();
 page.on('dialog', (d) => d.accept());
 await page.goto(`${base}/lessons/${slug}`);

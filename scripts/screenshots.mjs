@@ -3,24 +3,13 @@
  * after Check and Run with the solution, and the playground after a run. Used for the README and
  * to look at what a change did.  Usage: node scripts/screenshots.mjs [outDir] [baseUrl]
  */
-import { chromium } from '@playwright/test';
-import { existsSync, mkdirSync } from 'node:fs';
+import { launch } from './chromium.mjs';
+import { mkdirSync } from 'node:fs';
 
 const out = process.argv[2] ?? 'docs';
 const base = process.argv[3] ?? 'http://localhost:4173';
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 mkdirSync(out, { recursive: true });
-const browser = await chromium.launch({
-  executablePath,
-  args: [
-    '--enable-unsafe-webgpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic'
-  ]
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
 page.on('dialog', (d) => d.accept());
 const idle = () =>

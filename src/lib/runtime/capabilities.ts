@@ -3,7 +3,8 @@
  * WASM backend gets. Shown in the backend badge and in every chart's caption.
  */
 import { wasmThreads } from './ort/client';
-import type { Backend } from './protocol';
+import type { RunContext } from '$lib/charts/export';
+import type { Backend, DeviceInfo } from './protocol';
 
 export interface Capabilities {
   webgpu: {
@@ -61,4 +62,36 @@ export async function detect(): Promise<Capabilities> {
 
 export function defaultBackend(caps: Capabilities, runtimes: readonly Backend[]): Backend {
   return caps.webgpu && runtimes.includes('webgpu') ? 'webgpu' : 'wasm';
+}
+
+/** What the WASM backend may allocate for one point; larger points are skipped with the reason. */
+export const WASM_BUDGET_BYTES = 512 * 1024 * 1024;
+
+/** The limit a sweep point is checked against on this backend, as the memory chart draws it. */
+export function memoryLimit(
+  backend: Backend,
+  caps: Capabilities | null,
+  device: DeviceInfo | null = null
+): { bytes: number; name: string } {
+  if (backend === 'wasm') return { bytes: WASM_BUDGET_BYTES, name: 'WASM memory budget' };
+  const bytes = device?.limits?.maxStorageBufferBindingSize ?? caps?.webgpu?.maxBindingBytes ?? 128 * 1024 * 1024;
+  return { bytes, name: 'maxStorageBufferBindingSize' };
+}
+
+/** What produced a set of numbers: for chart captions and exported files. */
+export function runContext(
+  lesson: string,
+  backend: Backend,
+  caps: Capabilities | null,
+  device: DeviceInfo | null = null
+): RunContext {
+  const threads = caps?.wasmThreads ?? 1;
+  return {
+    lesson,
+    backend: backend === 'webgpu' ? 'WebGPU' : `WASM (${threads} thread${threads > 1 ? 's' : ''})`,
+    adapter: backend === 'webgpu' ? (device?.adapter ?? caps?.webgpu?.adapter ?? '?') : 'CPU',
+    browser: caps?.browser ?? '',
+    wasmThreads: threads,
+    date: new Date().toISOString().slice(0, 10)
+  };
 }

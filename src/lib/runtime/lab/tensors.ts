@@ -3,6 +3,7 @@
  * say where the first mismatch is, in the tensor's own rows and columns.
  */
 import type { Comparison, Tensor } from 'lab';
+import { mulberry32 } from '$lib/kernels/tensor';
 
 export function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -27,21 +28,9 @@ export function from(shape: readonly number[], values: ArrayLike<number>): Tenso
   return { shape: [...shape], data: Float32Array.from(values) };
 }
 
-/** mulberry32: a small, fast, seedable generator; good enough for test inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function randn(shape: readonly number[], seed = 1): Tensor {
   const t = zeros(shape);
-  const r = rng(seed);
+  const r = mulberry32(seed);
   for (let i = 0; i < t.data.length; i += 2) {
     // Box–Muller: two uniforms give two independent normals.
     const u = Math.max(r(), 1e-12);
