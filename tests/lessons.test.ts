@@ -30,7 +30,7 @@ describe.each(all.map((l) => [l.slug, l] as const))('lesson %s', (slug, lesson) 
     expect(results.some((r) => r.status === 'fail')).toBe(true);
   });
 
-  test('solution runs its sweep, one point per sequence length', async () => {
+  test('solution runs its sweep: each series gets one point per sequence length', async () => {
     const n = lesson.meta.sweep.n.slice(0, 3);
     const { messages } = await runInNode({
       lesson: slug,
@@ -40,11 +40,19 @@ describe.each(all.map((l) => [l.slug, l] as const))('lesson %s', (slug, lesson) 
     });
     expect(messages.filter((m) => m.type === 'error')).toEqual([]);
     const points = messages.flatMap((m) => (m.type === 'point' ? [m.point] : []));
-    expect(points.map((p) => p.n)).toEqual(n);
-    for (const p of points) {
-      expect(p.status).toBe('measured');
-      expect(p.medianMs).toBeGreaterThan(0);
-      expect(p.peakBytes).toBeGreaterThan(0);
+    const series = [...new Set(points.map((p) => p.series))];
+    expect(series.length).toBeGreaterThan(0);
+    for (const name of series) {
+      const own = points.filter((p) => p.series === name);
+      expect(
+        own.map((p) => p.n),
+        name
+      ).toEqual(n);
+      for (const p of own) {
+        expect(p.status, `${name} at N = ${p.n}: ${p.reason ?? ''}`).toBe('measured');
+        expect(p.medianMs).toBeGreaterThan(0);
+        expect(p.peakBytes).toBeGreaterThan(0);
+      }
     }
   });
 

@@ -35,6 +35,14 @@ declare module 'lab' {
     from(shape: readonly number[], values: ArrayLike<number>): Tensor;
     /** Standard-normal values from a seeded generator: the same seed gives the same tensor. */
     randn(shape: readonly number[], seed?: number): Tensor;
+    /**
+     * A zero tensor that counts as memory your code allocated (the measured memory series), like a
+     * GPU buffer does: use it for the working memory of CPU code. Released at the end of each
+     * timed repeat, or with {@link tensors.free}.
+     */
+    alloc(shape: readonly number[], label: string): Tensor;
+    /** Stop counting a tensor made by {@link tensors.alloc}. */
+    free(tensor: Tensor): void;
     /** Number of elements of a shape. */
     size(shape: readonly number[]): number;
     /** Compare with tolerances (defaults: atol 1e-5, rtol 1e-4). */
@@ -97,6 +105,8 @@ declare module 'lab' {
     uniform(fields: Record<string, readonly ['u32' | 'i32' | 'f32', number]>, label: string): GpuBuffer;
     /** Compile (cached) and run a compute shader. Resolves when the GPU has finished. */
     dispatch(dispatch: Dispatch): Promise<{ gpuMs: number | null }>;
+    /** Write a tensor into part of an existing buffer, starting at element `offset` (default 0). */
+    write(buffer: GpuBuffer, tensor: Tensor, offset?: number): void;
     /** Copy a tensor buffer back to the CPU. */
     read(buffer: GpuBuffer): Promise<Tensor>;
     /** Destroy a buffer now instead of at the end of the run. */
@@ -168,7 +178,21 @@ declare module 'lab' {
   }
 
   /** Time `run` over sequence lengths (warm-up, repeats, median and spread), streaming points to the charts. */
-  export function sweep<Input>(options: SweepOptions<Input>): Promise<void>;
+  export function sweep<Input>(options: SweepOptions<Input>): Promise<readonly SweepResult[]>;
+
+  /** One sequence length of a sweep, as plotted. */
+  export interface SweepResult {
+    readonly series: string;
+    readonly n: number;
+    /** 'measured', or why the point was not run: 'skipped-limit', 'skipped-time', 'error'. */
+    readonly status: 'measured' | 'skipped-limit' | 'skipped-time' | 'error';
+    readonly medianMs?: number;
+    readonly p25Ms?: number;
+    readonly p75Ms?: number;
+    readonly timer?: 'gpu-timestamp' | 'ort-run' | 'wall';
+    readonly peakBytes?: number;
+    readonly reason?: string;
+  }
 
   /** Timing of one piece of work: median and quartiles of the repeats, and which clock measured them. */
   export interface Timing {

@@ -37,3 +37,33 @@ describe('tensors', () => {
     expect(compare(from([2], [1 + 5e-6, 1000.05]), from([2], [1, 1000])).ok).toBe(true);
   });
 });
+
+describe('tracked CPU tensors', () => {
+  test('alloc counts toward measured memory until freed, and a timed repeat releases it', async () => {
+    const { createLab } = await import('$lib/runtime/lab');
+    const lab = createLab({
+      backend: 'wasm',
+      device: null,
+      ortRun: () => Promise.reject(new Error('not used')),
+      log: () => undefined,
+      emitPoint: () => undefined,
+      emitPlot: () => undefined,
+      sweep: { n: [], warmup: 0, repeats: 1, budgetMs: 1000 },
+      wasmBudgetBytes: 1 << 30,
+      now: () => performance.now(),
+      fileOf: () => undefined
+    });
+    const t = lab.module.tensors.alloc([4, 4], 'work');
+    expect(lab.tracker.current).toBe(64);
+    lab.module.tensors.free(t);
+    expect(lab.tracker.current).toBe(0);
+    const points = await lab.module.sweep({
+      n: [8, 16],
+      setup: (n) => n,
+      run: (n) => void lab.module.tensors.alloc([n, n], 'scores')
+    });
+    // Each repeat's N×N floats are its peak, and they are released after it.
+    expect(points.map((p) => p.peakBytes)).toEqual([4 * 64, 4 * 256]);
+    expect(lab.tracker.current).toBe(0);
+  });
+});

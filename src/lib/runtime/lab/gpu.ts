@@ -35,10 +35,11 @@ export function createGpu(
   device: GPUDevice | null,
   tracker: MemoryTracker,
   timing: GpuTiming,
-  fileOf: (code: string) => string | undefined
+  fileOf: (code: string) => string | undefined,
+  /** Allocation order shared with the lab's CPU tensors, so one mark covers both. */
+  nextSerial: () => number
 ) {
   const live = new Set<Buf>();
-  let serial = 0;
   const pipelines = new Map<string, Promise<GPUComputePipeline>>();
   const hasTimestamps = device?.features.has('timestamp-query') ?? false;
 
@@ -75,7 +76,7 @@ export function createGpu(
       type,
       gpu,
       trackId: tracker.alloc(label, padded),
-      serial: ++serial
+      serial: nextSerial()
     };
     live.add(b);
     return b;
@@ -248,6 +249,15 @@ export function createGpu(
       return b;
     },
     dispatch,
+    write(buffer: GpuBuffer, tensor: Tensor, offset = 0): void {
+      const b = asBuf(buffer);
+      if (!Number.isInteger(offset) || offset < 0 || (offset + tensor.data.length) * 4 > b.size) {
+        throw apiError(
+          `write: ${tensor.data.length} values at element ${offset} do not fit buffer '${b.label}' (${b.size / 4} elements)`
+        );
+      }
+      need().queue.writeBuffer(b.gpu, offset * 4, tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
+    },
     async read(buffer: GpuBuffer): Promise<Tensor> {
       const d = need();
       const b = asBuf(buffer);
@@ -274,8 +284,7 @@ export function createGpu(
   return {
     api,
     liveCount: () => live.size,
-    /** A mark in time; buffers made after it can be destroyed together. */
-    mark: () => serial,
+    /** Destroy the buffers made after a mark (a serial number from `nextSerial`). */
     destroySince(mark: number) {
       for (const b of [...live]) if (b.serial > mark) release(b);
     },

@@ -78,11 +78,27 @@ export function createLab(env: LabEnv) {
     deviceMs += ms;
     deviceTimer = timer;
   };
+  // Allocation order across GPU buffers and tracked CPU tensors: a mark covers both.
+  let serial = 0;
+  const nextSerial = () => ++serial;
+  const mark = () => serial;
+  const cpuLive = new Map<Tensor, { trackId: number; serial: number }>();
+  const freeTensor = (t: Tensor) => {
+    const entry = cpuLive.get(t);
+    if (!entry) return;
+    cpuLive.delete(t);
+    tracker.free(entry.trackId);
+  };
+  const releaseSince = (m: number) => {
+    gpu.destroySince(m);
+    for (const [t, entry] of [...cpuLive]) if (entry.serial > m) freeTensor(t);
+  };
   const gpu = createGpu(
     env.backend === 'webgpu' ? env.device : null,
     tracker,
     { record: record('gpu-timestamp') },
-    env.fileOf
+    env.fileOf,
+    nextSerial
   );
   const serialized = new WeakMap<BuiltGraph, Uint8Array>();
 
@@ -127,6 +143,12 @@ export function createLab(env: LabEnv) {
       zeros: tensors.zeros,
       from: tensors.from,
       randn: tensors.randn,
+      alloc(shape: readonly number[], label: string): Tensor {
+        const t = tensors.zeros(shape);
+        cpuLive.set(t, { trackId: tracker.alloc(String(label), t.data.byteLength), serial: nextSerial() });
+        return t;
+      },
+      free: freeTensor,
       size: tensors.size,
       compare: tensors.compare
     },
@@ -141,12 +163,12 @@ export function createLab(env: LabEnv) {
       const warmup = options.warmup ?? 1;
       const repeats = Math.max(1, options.repeats ?? 5);
       for (let i = 0; i < warmup + repeats; i++) {
-        const mark = gpu.mark();
+        const m = mark();
         takeDeviceTime();
         const t0 = env.now();
         await fn();
         const wall = env.now() - t0;
-        gpu.destroySince(mark);
+        releaseSince(m);
         const device = takeDeviceTime();
         if (i < warmup) continue;
         if (device) timer = device.timer;
@@ -171,7 +193,7 @@ export function createLab(env: LabEnv) {
         }))
       });
     },
-    async sweep<Input>(options: SweepOptions<Input>): Promise<void> {
+    async sweep<Input>(options: SweepOptions<Input>): Promise<SweepPoint[]> {
       if (
         !options ||
         !Array.isArray(options.n) ||
@@ -180,7 +202,7 @@ export function createLab(env: LabEnv) {
       ) {
         throw apiError('sweep({ n, setup, run }) needs a list of sequence lengths and two functions');
       }
-      await runSweep(
+      return runSweep(
         {
           label: options.label ?? 'my code',
           n: options.n,
@@ -197,8 +219,8 @@ export function createLab(env: LabEnv) {
           budgetMs: env.sweep.budgetMs,
           takeDeviceTime: takeDeviceTime,
           emit: env.emitPoint,
-          mark: gpu.mark,
-          releaseSince: gpu.destroySince
+          mark,
+          releaseSince
         }
       );
     }
@@ -220,6 +242,7 @@ export function createLab(env: LabEnv) {
     finish(): number {
       const n = gpu.liveCount();
       gpu.destroyAll();
+      for (const t of [...cpuLive.keys()]) freeTensor(t);
       return n;
     },
     liveGpuBuffers: () => gpu.liveCount()
