@@ -1,0 +1,162 @@
+/**
+ * Lesson 02 checks: cached generation (prefill, then one token at a time) against attention
+ * recomputed over the whole sequence in float64, and the learner's KV-cache byte formula on the
+ * models of the syllabus's table. The sweep times ONE decode step with N tokens cached, and plots
+ * the cumulative generation time summed from those per-step times.
+ */
+import type { Tensor } from 'lab';
+import { CheckFailure, isTensor, learnerFunction, outcome } from '$lib/lessons/check-helpers';
+import { type LessonHarness, bytesOf } from '$lib/lessons/types';
+import { D, memory } from './memory';
+import { reference } from './reference';
+
+type Generate = (q: Tensor, k: Tensor, v: Tensor, promptLength: number) => Promise<Tensor>;
+type KvBytes = (L: number, g: number, d: number, N: number, b: number) => number;
+type CreateCache = (capacity: number, d: number) => unknown;
+type Append = (cache: unknown, pos: number, k: Tensor, v: Tensor) => Promise<void>;
+type DecodeStep = (cache: unknown, t: number, q: Tensor, k: Tensor, v: Tensor) => Promise<Tensor>;
+
+/** prompt = tokens prefilled at once; n = total tokens (the rest are decoded one at a time). */
+const CASES = [
+  { prompt: 1, n: 1, d: 8 },
+  { prompt: 1, n: 6, d: 16 },
+  { prompt: 5, n: 12, d: 16 },
+  { prompt: 100, n: 133, d: 64 }
+];
+const TOLERANCE = { atol: 1e-5, rtol: 1e-4 };
+
+const GiB = 2 ** 30;
+const K256 = 256 * 1024; // 262,144 tokens
+/** Models of SYLLABUS §2.1 (bf16, b = 2). Jamba keeps a KV cache in its 4 attention layers only. */
+const MODELS = [
+  { name: 'Llama-2-7B (MHA)', L: 32, g: 32, d: 128 },
+  { name: 'Mistral-7B (GQA)', L: 32, g: 8, d: 128 },
+  { name: 'Mixtral-8x7B (GQA)', L: 32, g: 8, d: 128 },
+  { name: 'Jamba (4 attention layers)', L: 4, g: 8, d: 128 }
+];
+const fmt = (x: number) => x.toLocaleString('en-US');
+
+/** Typical slips in the formula, recognised from the ratio to the right answer. */
+function formulaHint(got: number, want: number, L: number, b: number): string {
+  if (got * 2 === want) return ' That is exactly half: the cache holds a key AND a value for every token.';
+  if (got * b === want) return ` That is ${b}× too small: multiply by the bytes per element b.`;
+  if (got * L === want) return ` That is one layer's cache: every one of the L = ${L} layers keeps its own.`;
+  return '';
+}
+
+export const harness: LessonHarness = {
+  checks: [
+    {
+      id: 'decode',
+      title: 'Cached decoding equals attention recomputed over the whole sequence',
+      run: (ctx) =>
+        outcome(async () => {
+          const generate = learnerFunction<Generate>(ctx, 'generate', 'generate(q, k, v, promptLength): Promise<Tensor>');
+          const { tensors } = ctx.lab;
+          for (const [i, { prompt, n, d }] of CASES.entries()) {
+            const q = tensors.randn([n, d], 40 + i);
+            const k = tensors.randn([n, d], 50 + i);
+            const v = tensors.randn([n, d], 60 + i);
+            const o = await generate(q, k, v, prompt);
+            if (!isTensor(o)) throw new CheckFailure(`generate must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
+            const c = tensors.compare(o, reference(q, k, v), TOLERANCE);
+            if (c.ok) continue;
+            const where = `prompt of ${prompt}, ${n} tokens in all, d = ${d}`;
+            if (c.firstMismatch < 0 || o.shape.length !== 2) return { pass: false, message: `${where}: ${c.message}` };
+            const row = Math.floor(c.firstMismatch / d);
+            const hint =
+              row >= prompt
+                ? ` Rows 0..${prompt - 1} (the prefill) match; row ${row} is a decoded token. ` +
+                  'Does decodeStep write token t’s key and value into the cache BEFORE attending? Query t must see key t.'
+                : ' The prefill rows already differ: check append and attend.';
+            return { pass: false, message: `${where}: ${c.message}.${hint}` };
+          }
+          return { pass: true, message: `matches recomputation for ${CASES.map((c) => `${c.prompt}+${c.n - c.prompt}`).join(', ')} tokens (prompt + decoded)` };
+        })
+    },
+    {
+      id: 'kv-bytes',
+      title: 'kvBytes(L, g, d, N, b) gives the KV-cache sizes of real models',
+      run: (ctx) =>
+        outcome(() => {
+          const kvBytes = learnerFunction<KvBytes>(ctx, 'kvBytes', 'kvBytes(L, g, d, N, b): number');
+          // Per token first (N = 1), then at 256K tokens; plus this lesson's float32 head, and N = 0.
+          const cases = [
+            ...MODELS.flatMap((m) => [1, K256].map((N) => ({ ...m, N, b: 2 }))),
+            { name: 'this lesson’s head (float32)', L: 1, g: 1, d: D, N: 1000, b: 4 },
+            { name: 'an empty cache', L: 32, g: 32, d: 128, N: 0, b: 2 }
+          ];
+          for (const { name, L, g, d, N, b } of cases) {
+            const got = kvBytes(L, g, d, N, b);
+            const want = 2 * L * g * d * N * b;
+            if (got !== want) {
+              return {
+                pass: false,
+                message: `${name}: kvBytes(${L}, ${g}, ${d}, ${fmt(N)}, ${b}) returned ${typeof got === 'number' ? fmt(got) : String(got)}; expected 2·L·g·d·N·b = ${fmt(want)}.${formulaHint(got, want, L, b)}`
+              };
+            }
+          }
+          // 2·32·32·128·262,144·2 = 137,438,953,472 bytes = 128 GiB.
+          const llama = 2 * 32 * 32 * 128 * K256 * 2;
+          return {
+            pass: true,
+            message: `Llama-2-7B at 256K tokens: ${fmt(llama)} bytes = ${llama / GiB} GiB; Mistral-7B ${(2 * 32 * 8 * 128 * K256 * 2) / GiB} GiB; Jamba ${(2 * 4 * 8 * 128 * K256 * 2) / GiB} GiB`
+          };
+        })
+    }
+  ],
+  async sweep(ctx, n) {
+    const { lab } = ctx;
+    const createCache = learnerFunction<CreateCache>(ctx, 'createCache', 'createCache(capacity, d)');
+    const append = learnerFunction<Append>(ctx, 'append', 'append(cache, pos, k, v): Promise<void>');
+    const decodeStep = learnerFunction<DecodeStep>(ctx, 'decodeStep', 'decodeStep(cache, t, q, k, v): Promise<Tensor>');
+    const wall = new Map<number, number[]>(); // wall-clock ms of every decode step, by N
+
+    await lab.sweep({
+      label: 'decode step (your code)',
+      n,
+      // Not timed: a cache holding N tokens. The timed step overwrites token N − 1 and attends over all N.
+      setup: async (size) => {
+        const cache = createCache(size, D);
+        await append(cache, 0, lab.tensors.randn([size, D], 1), lab.tensors.randn([size, D], 2));
+        return { cache, q: lab.tensors.randn([1, D], 3), k: lab.tensors.randn([1, D], 4), v: lab.tensors.randn([1, D], 5) };
+      },
+      run: async ({ cache, q, k, v }, size) => {
+        const t0 = performance.now();
+        await decodeStep(cache, size - 1, q, k, v);
+        wall.set(size, [...(wall.get(size) ?? []), performance.now() - t0]);
+      },
+      bytes: (size) => bytesOf(memory, size)
+    });
+
+    // Generating T tokens costs Σ_{t ≤ T} step(t). step(t) is read off the measured points
+    // (linear in between, the first point's time below it): a sum of measurements, not a model.
+    const median = (ms: number[]) => {
+      const timed = ms.length > 1 ? ms.slice(1).sort((a, b) => a - b) : ms; // the first call warms up
+      return timed[Math.floor(timed.length / 2)];
+    };
+    const steps = [...wall.entries()]
+      .map(([size, ms]) => [size, median(ms)] as const)
+      .sort((a, b) => a[0] - b[0]);
+    if (steps.length < 2) return;
+    const cumulative: [number, number][] = [[steps[0][0], (steps[0][0] * steps[0][1]) / 1000]];
+    for (let i = 1; i < steps.length; i++) {
+      const [n0, t0] = steps[i - 1];
+      const [n1, t1] = steps[i];
+      cumulative.push([n1, cumulative[i - 1][1] + ((t0 + t1) / 2000) * (n1 - n0)]); // ms → s
+    }
+    const [firstN, firstS] = cumulative[0];
+    const [lastN, lastS] = cumulative[cumulative.length - 1];
+    lab.plot({
+      id: 'cumulative',
+      title: 'Time to generate T tokens (sum of the measured per-step times)',
+      x: { label: 'tokens generated T', log: true },
+      y: { label: 'seconds (wall clock)', log: true },
+      series: [
+        { label: 'Σ of your decode steps', points: cumulative },
+        { label: '∝ T² (guide through the last point)', dashed: true, points: cumulative.map(([t]) => [t, lastS * (t / lastN) ** 2]) },
+        { label: '∝ T (if every step cost as much as the first)', dashed: true, points: cumulative.map(([t]) => [t, firstS * (t / firstN)]) }
+      ]
+    });
+  }
+};
