@@ -51,14 +51,19 @@ export const harness: LessonHarness = {
       title: 'Cached decoding equals attention recomputed over the whole sequence',
       run: (ctx) =>
         outcome(async () => {
-          const generate = learnerFunction<Generate>(ctx, 'generate', 'generate(q, k, v, promptLength): Promise<Tensor>');
+          const generate = learnerFunction<Generate>(
+            ctx,
+            'generate',
+            'generate(q, k, v, promptLength): Promise<Tensor>'
+          );
           const { tensors } = ctx.lab;
           for (const [i, { prompt, n, d }] of CASES.entries()) {
             const q = tensors.randn([n, d], 40 + i);
             const k = tensors.randn([n, d], 50 + i);
             const v = tensors.randn([n, d], 60 + i);
             const o = await generate(q, k, v, prompt);
-            if (!isTensor(o)) throw new CheckFailure(`generate must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
+            if (!isTensor(o))
+              throw new CheckFailure(`generate must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
             const c = tensors.compare(o, reference(q, k, v), TOLERANCE);
             if (c.ok) continue;
             const where = `prompt of ${prompt}, ${n} tokens in all, d = ${d}`;
@@ -71,7 +76,10 @@ export const harness: LessonHarness = {
                 : ' The prefill rows already differ: check append and attend.';
             return { pass: false, message: `${where}: ${c.message}.${hint}` };
           }
-          return { pass: true, message: `matches recomputation for ${CASES.map((c) => `${c.prompt}+${c.n - c.prompt}`).join(', ')} tokens (prompt + decoded)` };
+          return {
+            pass: true,
+            message: `matches recomputation for ${CASES.map((c) => `${c.prompt}+${c.n - c.prompt}`).join(', ')} tokens (prompt + decoded)`
+          };
         })
     },
     {
@@ -119,7 +127,12 @@ export const harness: LessonHarness = {
       setup: async (size) => {
         const cache = createCache(size, D);
         await append(cache, 0, lab.tensors.randn([size, D], 1), lab.tensors.randn([size, D], 2));
-        return { cache, q: lab.tensors.randn([1, D], 3), k: lab.tensors.randn([1, D], 4), v: lab.tensors.randn([1, D], 5) };
+        return {
+          cache,
+          q: lab.tensors.randn([1, D], 3),
+          k: lab.tensors.randn([1, D], 4),
+          v: lab.tensors.randn([1, D], 5)
+        };
       },
       run: async ({ cache, q, k, v }, size) => {
         const t0 = performance.now();
@@ -135,9 +148,7 @@ export const harness: LessonHarness = {
       const timed = ms.length > 1 ? ms.slice(1).sort((a, b) => a - b) : ms; // the first call warms up
       return timed[Math.floor(timed.length / 2)];
     };
-    const steps = [...wall.entries()]
-      .map(([size, ms]) => [size, median(ms)] as const)
-      .sort((a, b) => a[0] - b[0]);
+    const steps = [...wall.entries()].map(([size, ms]) => [size, median(ms)] as const).sort((a, b) => a[0] - b[0]);
     if (steps.length < 2) return;
     const cumulative: [number, number][] = [[steps[0][0], (steps[0][0] * steps[0][1]) / 1000]];
     for (let i = 1; i < steps.length; i++) {
@@ -154,8 +165,16 @@ export const harness: LessonHarness = {
       y: { label: 'seconds (wall clock)', log: true },
       series: [
         { label: 'Σ of your decode steps', points: cumulative },
-        { label: '∝ T² (guide through the last point)', dashed: true, points: cumulative.map(([t]) => [t, lastS * (t / lastN) ** 2]) },
-        { label: '∝ T (if every step cost as much as the first)', dashed: true, points: cumulative.map(([t]) => [t, firstS * (t / firstN)]) }
+        {
+          label: '∝ T² (guide through the last point)',
+          dashed: true,
+          points: cumulative.map(([t]) => [t, lastS * (t / lastN) ** 2])
+        },
+        {
+          label: '∝ T (if every step cost as much as the first)',
+          dashed: true,
+          points: cumulative.map(([t]) => [t, firstS * (t / firstN)])
+        }
       ]
     });
   }

@@ -32,7 +32,10 @@ const fmt = (x: number) => x.toLocaleString('en-US');
 const variant = (g: number, heads: number) => (g === heads ? 'MHA' : g === 1 ? 'MQA' : 'GQA');
 
 const isGpuBuffer = (x: unknown): x is GpuBuffer =>
-  typeof x === 'object' && x !== null && typeof (x as GpuBuffer).label === 'string' && typeof (x as GpuBuffer).size === 'number';
+  typeof x === 'object' &&
+  x !== null &&
+  typeof (x as GpuBuffer).label === 'string' &&
+  typeof (x as GpuBuffer).size === 'number';
 
 /** Bytes held by a cache that upload() made: its GPU buffers (WebGPU) or its tensors (WASM). */
 function cacheBytes(cache: unknown): number {
@@ -53,7 +56,15 @@ export const harness: LessonHarness = {
       run: (ctx) =>
         outcome(() => {
           const kvHead = learnerFunction<KvHead>(ctx, 'kvHead', 'kvHead(h, H, g): number');
-          for (const [heads, g] of [[8, 8], [8, 2], [8, 1], [32, 8], [32, 4], [12, 3], [12, 1]]) {
+          for (const [heads, g] of [
+            [8, 8],
+            [8, 2],
+            [8, 1],
+            [32, 8],
+            [32, 4],
+            [12, 3],
+            [12, 1]
+          ]) {
             const got = Array.from({ length: heads }, (_, h) => kvHead(h, heads, g));
             const want = got.map((_, h) => grouped(h, heads, g));
             const h = got.findIndex((x, i) => x !== want[i]);
@@ -69,7 +80,10 @@ export const harness: LessonHarness = {
               message: `H = ${heads}, g = ${g}: query head ${h} should read KV head ${want[h]}, got ${String(got[h])} (your mapping: [${got.join(', ')}]).${hint}`
             };
           }
-          return { pass: true, message: 'H = 32, g = 8: heads 0–3 read KV head 0, heads 4–7 KV head 1, …, heads 28–31 KV head 7' };
+          return {
+            pass: true,
+            message: 'H = 32, g = 8: heads 0–3 read KV head 0, heads 4–7 KV head 1, …, heads 28–31 KV head 7'
+          };
         })
     },
     {
@@ -90,11 +104,18 @@ export const harness: LessonHarness = {
               throw new Error('internal: the registry’s gqa_attention disagrees with MHA on repeated K/V');
             }
             const o = await gqaDecode(q, upload(k, v));
-            if (!isTensor(o)) throw new CheckFailure(`gqaDecode must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
+            if (!isTensor(o))
+              throw new CheckFailure(`gqaDecode must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
             const c = tensors.compare(o, want, TOLERANCE);
             if (c.ok) continue;
             const where = `H = ${heads}, g = ${g} (${variant(g, heads)}), N = ${n}, d = ${d}`;
-            const roundRobin = g < heads && tensors.compare(o, mhaRepeated(q, k, v, (h, _H, gg) => h % gg), TOLERANCE).ok;
+            const roundRobin =
+              g < heads &&
+              tensors.compare(
+                o,
+                mhaRepeated(q, k, v, (h, _H, gg) => h % gg),
+                TOLERANCE
+              ).ok;
             const hint = roundRobin
               ? ' Your output is GQA with query head h reading KV head h mod g: fix kvHead.'
               : c.firstMismatch >= 0 && o.shape.length === 2
@@ -102,7 +123,10 @@ export const harness: LessonHarness = {
                 : '';
             return { pass: false, message: `${where}: ${c.message}.${hint}` };
           }
-          return { pass: true, message: `matches MHA on repeated K/V (and the registry’s gqa_attention) for H = 8 and 12 with g = H, H/4, 1` };
+          return {
+            pass: true,
+            message: `matches MHA on repeated K/V (and the registry’s gqa_attention) for H = 8 and 12 with g = H, H/4, 1`
+          };
         })
     },
     {
@@ -115,7 +139,10 @@ export const harness: LessonHarness = {
           const bytes = cacheBytes(upload(ctx.lab.tensors.randn([g, n, d], 1), ctx.lab.tensors.randn([g, n, d], 2)));
           const want = 2 * g * n * d * 4;
           if (bytes === want) {
-            return { pass: true, message: `g = ${g} KV heads of ${n} tokens, d = ${d}: ${fmt(want)} bytes, ${heads / g}× less than MHA’s ${fmt((want * heads) / g)}` };
+            return {
+              pass: true,
+              message: `g = ${g} KV heads of ${n} tokens, d = ${d}: ${fmt(want)} bytes, ${heads / g}× less than MHA’s ${fmt((want * heads) / g)}`
+            };
           }
           const message =
             bytes === (want * heads) / g
@@ -136,14 +163,23 @@ export const harness: LessonHarness = {
           const mistral = kvBytes(32, 8, 128, K256, 2);
           const want = 2 * 32 * 8 * 128 * K256 * 2; // 34,359,738,368 bytes = 32 GiB
           if (mistral !== want) {
-            return { pass: false, message: `kvBytes(32, 8, 128, 262,144, 2) returned ${String(mistral)}; 2·L·g·d·N·b = ${fmt(want)} bytes (${want / GiB} GiB)` };
+            return {
+              pass: false,
+              message: `kvBytes(32, 8, 128, 262,144, 2) returned ${String(mistral)}; 2·L·g·d·N·b = ${fmt(want)} bytes (${want / GiB} GiB)`
+            };
           }
           const llama = kvBytes(32, 32, 128, K256, 2);
           const mqa = kvBytes(32, 1, 128, K256, 2);
           if (llama !== 4 * want || mqa * 8 !== want) {
-            return { pass: false, message: `kvBytes should grow in proportion to g: g = 32 gave ${fmt(llama)}, g = 8 ${fmt(mistral)}, g = 1 ${fmt(mqa)}` };
+            return {
+              pass: false,
+              message: `kvBytes should grow in proportion to g: g = 32 gave ${fmt(llama)}, g = 8 ${fmt(mistral)}, g = 1 ${fmt(mqa)}`
+            };
           }
-          return { pass: true, message: `Mistral-7B (g = 8): ${fmt(mistral)} bytes = ${mistral / GiB} GiB; Llama-2-7B (g = 32): ${llama / GiB} GiB; MQA (g = 1) would need ${mqa / GiB} GiB` };
+          return {
+            pass: true,
+            message: `Mistral-7B (g = 8): ${fmt(mistral)} bytes = ${mistral / GiB} GiB; Llama-2-7B (g = 32): ${llama / GiB} GiB; MQA (g = 1) would need ${mqa / GiB} GiB`
+          };
         })
     }
   ],
@@ -153,10 +189,13 @@ export const harness: LessonHarness = {
     const gqaDecode = learnerFunction<GqaDecode>(ctx, 'gqaDecode', 'gqaDecode(q, cache): Promise<Tensor>');
     const G = ctx.learner.G ?? H / 4;
     if (typeof G !== 'number' || !Number.isInteger(G) || G < 1 || H % G !== 0) {
-      throw new CheckFailure(`G must be a number of KV heads that divides H = ${H} (8, 4, 2 or 1); got ${JSON.stringify(G)}`);
+      throw new CheckFailure(
+        `G must be a number of KV heads that divides H = ${H} (8, 4, 2 or 1); got ${JSON.stringify(G)}`
+      );
     }
     const q = lab.tensors.randn([H, D], 3);
-    const randomCache = (g: number, size: number) => upload(lab.tensors.randn([g, size, D], 1), lab.tensors.randn([g, size, D], 2));
+    const randomCache = (g: number, size: number) =>
+      upload(lab.tensors.randn([g, size, D], 1), lab.tensors.randn([g, size, D], 2));
     const release = (cache: unknown) => {
       for (const x of Object.values(cache as object)) if (isGpuBuffer(x)) lab.gpu.release(x);
     };
@@ -182,7 +221,11 @@ export const harness: LessonHarness = {
       const name = `g = ${g} (${variant(g, H)})`;
       return [
         { label: `${name}: your cache`, points },
-        { label: `${name}: 2·g·d·N·4`, dashed: true, points: sizes.map((size) => [size, 2 * g * D * size * 4] as [number, number]) }
+        {
+          label: `${name}: 2·g·d·N·4`,
+          dashed: true,
+          points: sizes.map((size) => [size, 2 * g * D * size * 4] as [number, number])
+        }
       ];
     });
     lab.plot({
@@ -209,14 +252,26 @@ export const harness: LessonHarness = {
       y: { label: 'ms' },
       series: [
         { label: 'your decode step (median of 3)', points: times },
-        { label: 'if time ∝ bytes read (bandwidth-bound), through g = H', dashed: true, points: times.map(([g]) => [g, (tMha * g) / H]) },
-        { label: 'if time ∝ FLOPs (compute-bound): the same for every g', dashed: true, points: times.map(([g]) => [g, tMha]) }
+        {
+          label: 'if time ∝ bytes read (bandwidth-bound), through g = H',
+          dashed: true,
+          points: times.map(([g]) => [g, (tMha * g) / H])
+        },
+        {
+          label: 'if time ∝ FLOPs (compute-bound): the same for every g',
+          dashed: true,
+          points: times.map(([g]) => [g, tMha])
+        }
       ]
     });
 
     // The same formula at real scale: 32 layers, 32 query heads of d = 128, bf16.
     const tokens = [1024, 4096, 16384, 65536, K256];
-    const model = (label: string, g: number) => ({ label, dashed: true, points: tokens.map((t) => [t, (2 * 32 * g * 128 * t * 2) / GiB] as [number, number]) });
+    const model = (label: string, g: number) => ({
+      label,
+      dashed: true,
+      points: tokens.map((t) => [t, (2 * 32 * g * 128 * t * 2) / GiB] as [number, number])
+    });
     lab.plot({
       id: 'kv-7b',
       title: 'KV cache of a 7B model (32 layers, 32 query heads, d = 128, bf16), analytic',

@@ -38,6 +38,10 @@ export function mhaRepeated(q: T, k: T, v: T, map: (h: number, H: number, g: num
 export function gqaRegistry(q: T, k: T, v: T): Out {
   const [H, d] = q.shape;
   const f64 = (x: T, shape: number[]) => ({ shape, data: Float64Array.from(x.data) });
-  const o = runKernel('gqa_attention', { q: f64(q, [H, 1, d]), k: f64(k, [...k.shape]), v: f64(v, [...v.shape]) }, { causal: true }).o;
+  const o = runKernel(
+    'gqa_attention',
+    { q: f64(q, [H, 1, d]), k: f64(k, [...k.shape]), v: f64(v, [...v.shape]) },
+    { causal: true }
+  ).o;
   return { shape: [H, d], data: o.data };
 }

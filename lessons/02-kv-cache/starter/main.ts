@@ -22,7 +22,13 @@ export type KVCache =
 
 export function createCache(capacity: number, d: number): KVCache {
   if (backend === 'webgpu') {
-    return { kind: 'webgpu', capacity, d, k: gpu.output([capacity, d], 'k cache'), v: gpu.output([capacity, d], 'v cache') };
+    return {
+      kind: 'webgpu',
+      capacity,
+      d,
+      k: gpu.output([capacity, d], 'k cache'),
+      v: gpu.output([capacity, d], 'v cache')
+    };
   }
   return { kind: 'wasm', capacity, d, k: new Float32Array(capacity * d), v: new Float32Array(capacity * d) };
 }
@@ -44,7 +50,11 @@ export async function append(cache: KVCache, pos: number, k: Tensor, v: Tensor):
     gpu.uniform({ pos: ['u32', pos], count: ['u32', count], d: ['u32', cache.d] }, 'append params')
   ];
   const [kNew, vNew, params] = temporary;
-  await gpu.dispatch({ code: appendShader, bindings: [kNew, vNew, cache.k, cache.v, params], workgroups: [Math.ceil(count / 256)] });
+  await gpu.dispatch({
+    code: appendShader,
+    bindings: [kNew, vNew, cache.k, cache.v, params],
+    workgroups: [Math.ceil(count / 256)]
+  });
   for (const b of temporary) gpu.release(b); // the rows now live in the cache
 }
 

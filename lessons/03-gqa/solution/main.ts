@@ -53,7 +53,11 @@ async function decodeWebGpu(q: Tensor, cache: Extract<Cache, { kind: 'webgpu' }>
     gpu.uniform({ n: ['u32', cache.n], d: ['u32', d], scale: ['f32', 1 / Math.sqrt(d)] }, 'params')
   ];
   const [qBuf, kvOf, scores, params] = temporary;
-  await gpu.dispatch({ code: shader, bindings: [qBuf, kvOf, cache.k, cache.v, scores, o, params], workgroups: [heads] });
+  await gpu.dispatch({
+    code: shader,
+    bindings: [qBuf, kvOf, cache.k, cache.v, scores, o, params],
+    workgroups: [heads]
+  });
   const out = await gpu.read(o);
   for (const b of [...temporary, o]) gpu.release(b);
   return out;
@@ -69,7 +73,10 @@ async function decodeOnnx(q: Tensor, cache: Extract<Cache, { kind: 'wasm' }>, ma
   const order: number[] = [];
   for (let kv = 0; kv < g; kv++) {
     const group = map.flatMap((x, h) => (x === kv ? [h] : []));
-    if (group.length !== size) throw new Error(`kvHead gives KV head ${kv} ${group.length} query heads; with H = ${heads} and g = ${g}, each group has H/g = ${size}`);
+    if (group.length !== size)
+      throw new Error(
+        `kvHead gives KV head ${kv} ${group.length} query heads; with H = ${heads} and g = ${g}, each group has H/g = ${size}`
+      );
     for (const h of group) {
       packed.data.set(q.data.subarray(h * d, (h + 1) * d), order.length * d);
       order.push(h);

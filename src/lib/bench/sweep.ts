@@ -26,11 +26,30 @@ export interface SweepEnv {
   /** Wall-clock budget for the whole series (ms). */
   budgetMs: number;
   /** Device-side time of the work since the last call (GPU timestamps or ORT run), if any was recorded. */
-  takeDeviceTime(): { ms: number; timer: TimerKind } | null;
+  takeDeviceTime(): DeviceTime | null;
   emit(point: SweepPoint): void;
   /** Mark the allocations made so far; `releaseSince(mark)` frees everything allocated after it. */
   mark?(): number;
   releaseSince?(mark: number): void;
+}
+
+/** What the lab recorded during one timed call: kernel time, which clock, and message-hop overhead. */
+export interface DeviceTime {
+  ms: number;
+  timer: TimerKind;
+  /** Time spent passing messages to and from onnxruntime's worker (not the code's work). */
+  hopMs: number;
+}
+
+/**
+ * One timed sample. GPU work is timed by its timestamps (the kernels alone). Code that ran ONNX
+ * graphs is timed by the wall clock less the message hops to onnxruntime's worker, so CPU work
+ * around the graphs still counts. Anything else is wall clock.
+ */
+export function sampleOf(wall: number, device: DeviceTime | null): { ms: number; timer: TimerKind } {
+  if (!device) return { ms: wall, timer: 'wall' };
+  if (device.timer === 'gpu-timestamp') return { ms: device.ms, timer: device.timer };
+  return { ms: Math.max(device.ms, wall - device.hopMs), timer: device.timer };
 }
 
 /** The reason a point cannot run on this device, or null when it fits. */
@@ -102,8 +121,9 @@ export async function runSweep<Input>(spec: SweepSpec<Input>, env: SweepEnv): Pr
       for (let i = 0; i < spec.repeats; i++) {
         const r = await once();
         peak = Math.max(peak, r.peak);
-        if (r.device) timer = r.device.timer;
-        samples.push(r.device ? r.device.ms : r.wall);
+        const sample = sampleOf(r.wall, r.device);
+        timer = sample.timer;
+        samples.push(sample.ms);
       }
       const s = summarize(samples);
       emit({

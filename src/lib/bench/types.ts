@@ -1,7 +1,10 @@
 /** What a sweep reports for one sequence length, as it streams to the charts. */
 export type PointStatus = 'measured' | 'skipped-limit' | 'skipped-time' | 'error';
 
-/** Which clock produced a time: GPU timestamps, onnxruntime's run call, or wall clock around the work. */
+/**
+ * Which clock produced a time: GPU timestamps (the kernels alone); 'ort-run', the wall clock less
+ * the message hops to onnxruntime's worker; or the wall clock around the work.
+ */
 export type TimerKind = 'gpu-timestamp' | 'ort-run' | 'wall';
 
 export interface SweepPoint {

@@ -200,7 +200,10 @@ declare module 'lab' {
     readonly p25Ms: number;
     readonly p75Ms: number;
     readonly samplesMs: readonly number[];
-    /** 'gpu-timestamp' (kernel time on the GPU), 'ort-run' (onnxruntime's run call) or 'wall'. */
+    /**
+     * 'gpu-timestamp' (the GPU kernels alone, from timestamp queries), 'ort-run' (wall clock less the
+     * message hops to onnxruntime's worker: the graphs' run time plus your CPU code) or 'wall'.
+     */
     readonly timer: 'gpu-timestamp' | 'ort-run' | 'wall';
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { MemoryTracker } from '$lib/bench/memory';
-import { limitReason, runSweep } from '$lib/bench/sweep';
+import { limitReason, runSweep, sampleOf } from '$lib/bench/sweep';
 import type { DeviceLimits, SweepPoint } from '$lib/bench/types';
 
 const MiB = 1024 * 1024;
@@ -123,5 +123,14 @@ describe('runSweep', () => {
       )
     ).rejects.toThrow('boom');
     expect(e.points).toEqual([{ series: 's', n: 1, status: 'error', reason: 'boom' }]);
+  });
+});
+
+describe('sampleOf', () => {
+  test('GPU work is timed by its timestamps; ONNX work by the wall clock less message hops', () => {
+    expect(sampleOf(50, null)).toEqual({ ms: 50, timer: 'wall' });
+    expect(sampleOf(50, { ms: 3, timer: 'gpu-timestamp', hopMs: 0 })).toEqual({ ms: 3, timer: 'gpu-timestamp' });
+    // 50 ms of wall clock, 12 of them in message hops: the graph (30 ms) and 8 ms of CPU code count.
+    expect(sampleOf(50, { ms: 30, timer: 'ort-run', hopMs: 12 })).toEqual({ ms: 38, timer: 'ort-run' });
   });
 });
