@@ -43,9 +43,21 @@ const ZOH_SHAPE: Shape = { n: 64, d: 4, ns: 16 };
 /** Mamba-like inputs: Δ = softplus(N(0, 1)) > 0 and A_{c,n} = −(n + 1), i.e. A = −exp(A_log) with A_log = log(1 … N_s). */
 export function makeInputs(lab: Lab, { n, d, ns, skip = true }: Shape, seed: number): Inputs {
   const t = lab.tensors;
-  const delta = t.from([n, d], Array.from(t.randn([n, d], seed + 1).data, (z) => Math.log1p(Math.exp(z))));
-  const A = t.from([d, ns], Array.from({ length: d * ns }, (_, i) => -((i % ns) + 1)));
-  const x: Inputs = { u: t.randn([n, d], seed), delta, A, B: t.randn([n, ns], seed + 2), C: t.randn([n, ns], seed + 3) };
+  const delta = t.from(
+    [n, d],
+    Array.from(t.randn([n, d], seed + 1).data, (z) => Math.log1p(Math.exp(z)))
+  );
+  const A = t.from(
+    [d, ns],
+    Array.from({ length: d * ns }, (_, i) => -((i % ns) + 1))
+  );
+  const x: Inputs = {
+    u: t.randn([n, d], seed),
+    delta,
+    A,
+    B: t.randn([n, ns], seed + 2),
+    C: t.randn([n, ns], seed + 3)
+  };
   if (skip) x.D = t.randn([d], seed + 4);
   return x;
 }
@@ -54,14 +66,16 @@ const label = ({ n, d, ns }: Shape) => `N = ${n}, D = ${d}, N_s = ${ns}`;
 
 /** The learner's files that hold each part, per backend and form, so that hints say where to look. */
 function fileOf(backend: Backend, form: Form, part: 'discretise' | 'scan'): string {
-  if (backend === 'webgpu') return part === 'discretise' ? 'discretise.wgsl' : form === 'sequential' ? 'scan.wgsl' : 'pscan.wgsl';
+  if (backend === 'webgpu')
+    return part === 'discretise' ? 'discretise.wgsl' : form === 'sequential' ? 'scan.wgsl' : 'pscan.wgsl';
   return form === 'sequential' ? 'cpu.ts' : 'graph.ts';
 }
 
 async function run(ctx: LessonContext, x: Inputs, form: Form, bRule?: 'euler' | 'zoh'): Promise<Tensor> {
   const scan = learnerFunction<Scan>(ctx, 'selectiveScan', 'selectiveScan(x, form, bRule): Promise<Tensor>');
   const y = bRule === undefined ? await scan(x, form) : await scan(x, form, bRule);
-  if (!isTensor(y)) throw new CheckFailure(`selectiveScan must return a Tensor { shape, data: Float32Array }, got ${String(y)}`);
+  if (!isTensor(y))
+    throw new CheckFailure(`selectiveScan must return a Tensor { shape, data: Float32Array }, got ${String(y)}`);
   const [n, d] = x.u.shape;
   if (y.shape.length !== 2 || y.shape[0] !== n || y.shape[1] !== d) {
     throw new CheckFailure(`${form} form: expected y of shape [N, D] = [${n}, ${d}], got [${y.shape.join(', ')}]`);
@@ -87,14 +101,24 @@ interface Mistake {
   hint: string;
 }
 const MISTAKES: Mistake[] = [
-  { key: 'a', value: 'euler', part: 'discretise', hint: 'ā looks like 1 + ΔA, an Euler step. Mamba holds A exactly (zero-order hold): ā = exp(ΔA).' },
+  {
+    key: 'a',
+    value: 'euler',
+    part: 'discretise',
+    hint: 'ā looks like 1 + ΔA, an Euler step. Mamba holds A exactly (zero-order hold): ā = exp(ΔA).'
+  },
   {
     key: 'b',
     value: 'zoh',
     part: 'discretise',
     hint: "B is discretised with the exact zero-order hold, (exp(ΔA) − 1)/A · B·u. The reference (state-spaces/mamba's selective_scan_ref, mamba-minimal) takes the Euler step Δ·B·u: keep B_RULE = 'euler'."
   },
-  { key: 'readout', value: 'before', part: 'scan', hint: 'y_t reads the state before this token’s update (C_t · x_{t−1}); Mamba reads x_t, after it.' },
+  {
+    key: 'readout',
+    value: 'before',
+    part: 'scan',
+    hint: 'y_t reads the state before this token’s update (C_t · x_{t−1}); Mamba reads x_t, after it.'
+  },
   { key: 'skip', value: false, part: 'scan', hint: 'the skip term D ⊙ u_t is missing from y_t.' },
   {
     key: 'decay',
@@ -113,7 +137,9 @@ function diagnose(ctx: LessonContext, y: Tensor, x: ScanInputs, form: Form): str
     const hints = chosen.map((m) => `In ${fileOf(ctx.backend, form, m.part)}: ${m.hint}`);
     if (v.b === 'zoh') {
       const { max, scale } = gap(variant(x, { b: 'zoh' }), reference(x));
-      hints.push(`On this input the two rules for B differ in y by up to ${max.toPrecision(3)}, where the largest |y| is ${scale.toPrecision(3)}.`);
+      hints.push(
+        `On this input the two rules for B differ in y by up to ${max.toPrecision(3)}, where the largest |y| is ${scale.toPrecision(3)}.`
+      );
     }
     return hints;
   }
@@ -158,9 +184,16 @@ export const harness: LessonHarness = {
             const blown = blowUp(y, shape);
             if (blown) return { pass: false, message: blown };
             const c = ctx.lab.tensors.compare(y, reference(x), TOLERANCE);
-            if (!c.ok) return { pass: false, message: `${label(shape)}: ${c.message}.${join(diagnose(ctx, y, x, 'sequential'))}` };
+            if (!c.ok)
+              return {
+                pass: false,
+                message: `${label(shape)}: ${c.message}.${join(diagnose(ctx, y, x, 'sequential'))}`
+              };
           }
-          return { pass: true, message: `matches the float64 reference for ${SEQUENTIAL.map(label).join('; ')} (one without D)` };
+          return {
+            pass: true,
+            message: `matches the float64 reference for ${SEQUENTIAL.map(label).join('; ')} (one without D)`
+          };
         })
     },
     {
@@ -179,7 +212,10 @@ export const harness: LessonHarness = {
             if (hints.length === 0) hints.push(await scanHint(ctx, x, y, Math.floor(c.firstMismatch / shape.d)));
             return { pass: false, message: `${label(shape)}: ${c.message}.${join(hints)}` };
           }
-          return { pass: true, message: `parallel = sequential for N = ${PARALLEL.map((s) => s.n).join(', ')}, N_s = 1 among them` };
+          return {
+            pass: true,
+            message: `parallel = sequential for N = ${PARALLEL.map((s) => s.n).join(', ')}, N_s = 1 among them`
+          };
         })
     },
     {
@@ -195,10 +231,15 @@ export const harness: LessonHarness = {
             if (c.ok) continue;
             if (!ctx.lab.tensors.compare(await run(ctx, x, form, 'euler'), reference(x), TOLERANCE).ok) {
               const check = form === 'sequential' ? 'the first check' : 'the parallel check';
-              return { pass: false, message: `${label(ZOH_SHAPE)}, ${form} form: with bRule = 'euler' it does not match the reference either. Make ${check} pass first; this one changes only b̄u.` };
+              return {
+                pass: false,
+                message: `${label(ZOH_SHAPE)}, ${form} form: with bRule = 'euler' it does not match the reference either. Make ${check} pass first; this one changes only b̄u.`
+              };
             }
             const stillEuler = ctx.lab.tensors.compare(y, reference(x), TOLERANCE).ok;
-            const hint = stillEuler ? ` In ${fileOf(ctx.backend, form, 'discretise')}: with bRule = 'zoh' it still takes the Euler step Δ·B·u.` : '';
+            const hint = stillEuler
+              ? ` In ${fileOf(ctx.backend, form, 'discretise')}: with bRule = 'zoh' it still takes the Euler step Δ·B·u.`
+              : '';
             return { pass: false, message: `${label(ZOH_SHAPE)}, ${form} form, bRule = 'zoh': ${c.message}.${hint}` };
           }
           const { max, scale } = gap(exact, reference(x));
@@ -233,8 +274,16 @@ export const harness: LessonHarness = {
       x: { label: 'sequence length N', log: true },
       y: { label: 'MiB', log: true },
       series: [
-        { label: 'materialised: deltaA and deltaB_u [N, D, N_s] (mamba-minimal)', dashed: true, points: mib(minimalBuffers) },
-        { label: 'streamed: inputs and output only, the [D, N_s] state on chip', dashed: true, points: mib(streamedBuffers) }
+        {
+          label: 'materialised: deltaA and deltaB_u [N, D, N_s] (mamba-minimal)',
+          dashed: true,
+          points: mib(minimalBuffers)
+        },
+        {
+          label: 'streamed: inputs and output only, the [D, N_s] state on chip',
+          dashed: true,
+          points: mib(streamedBuffers)
+        }
       ]
     });
     await compareForms(ctx, scan, n, shape);

@@ -22,7 +22,11 @@ export function discreteBu(dt: number, A: number, B: number, u: number, bRule: B
 export function sequentialScan(x: ScanInputs, bRule: BRule): Tensor {
   const [n, d] = x.u.shape;
   const ns = x.A.shape[1];
-  const u = x.u.data, delta = x.delta.data, A = x.A.data, B = x.B.data, C = x.C.data;
+  const u = x.u.data,
+    delta = x.delta.data,
+    A = x.A.data,
+    B = x.B.data,
+    C = x.C.data;
   const skip = x.D?.data;
   const state = new Float32Array(d * ns); // x_{t} for every (channel, state); zero before the first token
   const y = new Float32Array(n * d);

@@ -31,11 +31,7 @@ export interface ScanInputs {
 }
 
 /** The selective scan of one sequence; returns y, [N, D]. */
-export async function selectiveScan(
-  x: ScanInputs,
-  form: Form = 'sequential',
-  bRule: BRule = B_RULE
-): Promise<Tensor> {
+export async function selectiveScan(x: ScanInputs, form: Form = 'sequential', bRule: BRule = B_RULE): Promise<Tensor> {
   if (backend === 'webgpu') return scanWebGpu(x, form, bRule);
   return form === 'sequential' ? sequentialScan(x, bRule) : parallelScan(x, bRule);
 }
@@ -52,7 +48,14 @@ async function scanWebGpu(x: ScanInputs, form: Form, bRule: BRule): Promise<Tens
   const y = gpu.output([n, d], 'y');
 
   if (form === 'sequential') {
-    const inputs = [u, gpu.input(x.delta, 'delta'), gpu.input(x.A, 'A'), gpu.input(x.B, 'B'), gpu.input(x.C, 'C'), skip];
+    const inputs = [
+      u,
+      gpu.input(x.delta, 'delta'),
+      gpu.input(x.A, 'A'),
+      gpu.input(x.B, 'B'),
+      gpu.input(x.C, 'C'),
+      skip
+    ];
     await gpu.dispatch({
       // WGSL has no #include: discretise() goes after the kernel, so scan.wgsl's line numbers stay right.
       code: `${scanWgsl}\n${discretiseWgsl}`,
@@ -78,7 +81,10 @@ async function scanWebGpu(x: ScanInputs, form: Form, bRule: BRule): Promise<Tens
   });
   // 2. Hillis–Steele: ⌈log₂ N⌉ rounds, offsets 1, 2, 4, …; each reads one copy and writes the other.
   for (let offset = 1; offset < n; offset *= 2) {
-    const round = gpu.uniform({ offset: ['u32', offset], width: ['u32', d * ns], total: ['u32', total] }, `round ${offset}`);
+    const round = gpu.uniform(
+      { offset: ['u32', offset], width: ['u32', d * ns], total: ['u32', total] },
+      `round ${offset}`
+    );
     await gpu.dispatch({ code: pscanWgsl, bindings: [a, b, aNext, bNext, round], workgroups: [groups] });
     [a, aNext] = [aNext, a];
     [b, bNext] = [bNext, b];
