@@ -306,10 +306,10 @@ async function compareForms(ctx: LessonContext, scan: Scan, ns: number[], shape:
     for (const n of lengths) {
       if (last && Date.now() - start + last.rest + last.work * Math.pow(n / last.n, 1.2) > BUDGET_MS) break;
       const x = makeInputs(ctx.lab, shape(n), 1);
-      const warmup = last ? 0 : 1; // the first call compiles shaders or starts onnxruntime
+      const warmup: number = last ? 0 : 1; // the first call compiles shaders or starts onnxruntime
       const t0 = Date.now();
       const timing = await ctx.lab.time(() => scan(x, form), { warmup, repeats: REPEATS });
-      const work = timing.medianMs * (warmup + REPEATS);
+      const work: number = timing.medianMs * (warmup + REPEATS);
       last = { n, work, rest: Math.max(0, Date.now() - t0 - work) };
       series[form].push([n, timing.medianMs]);
       ctx.lab.plot({
