@@ -1,0 +1,101 @@
+/**
+ * Lesson 06: quantized attention, the SageAttention idea, simulated in f32. Q and K are quantized
+ * per block of tokens to b-bit integers and dequantized before QKᵀ; K is first "smoothed" by
+ * subtracting the mean key, which removes channel-wise outliers and leaves softmax unchanged.
+ * WebGPU: quant.wgsl and attention.wgsl. WASM: quantization in plain TypeScript (the graph
+ * builder has no Round), attention as an ONNX graph run by onnxruntime-web.
+ */
+import { backend, gpu, onnx, tensors, type GpuBuffer, type Tensor } from 'lab';
+import attentionShader from './attention.wgsl';
+import quantShader from './quant.wgsl';
+
+/** Tokens per quantization block: one scale δ each (SageAttention quantizes per block). */
+export const BLOCK = 64;
+
+/** K minus the mean key over tokens. Every score q_i·k_j then drops by q_i·mean, the same for all j. */
+export function smoothK(k: Tensor): Tensor {
+  const [n, d] = k.shape;
+  const mean = new Float64Array(d);
+  for (let t = 0; t < n; t++) for (let c = 0; c < d; c++) mean[c] += k.data[t * d + c];
+  const out = tensors.zeros([n, d]);
+  for (let t = 0; t < n; t++) for (let c = 0; c < d; c++) out.data[t * d + c] = k.data[t * d + c] - mean[c] / n;
+  return out;
+}
+
+const qmax = (bits: number) => 2 ** (bits - 1) - 1;
+
+/** Per-block quantize–dequantize of x [N, d] to `bits` bits, one scale per `block` tokens. */
+export async function quantize(x: Tensor, bits: number, block = BLOCK): Promise<Tensor> {
+  if (backend !== 'webgpu') return quantizeCpu(x, bits, block);
+  const y = await quantizeGpu(gpu.input(x, 'x'), x.shape, bits, block);
+  return gpu.read(y);
+}
+
+async function quantizeGpu(x: GpuBuffer, shape: readonly number[], bits: number, block: number): Promise<GpuBuffer> {
+  const [n, d] = shape;
+  const y = gpu.output([n, d], `${x.label}, quantized`);
+  await gpu.dispatch({
+    code: quantShader,
+    bindings: [x, y, gpu.uniform({ n: ['u32', n], d: ['u32', d], block: ['u32', block], qmax: ['f32', qmax(bits)] }, 'quant params')],
+    workgroups: [Math.ceil(n / block)] // one workgroup per block of tokens
+  });
+  return y;
+}
+
+/** The same on the CPU: the block's largest |x| sets δ; round(x/δ) is the stored integer. */
+function quantizeCpu(x: Tensor, bits: number, block: number): Tensor {
+  const [n, d] = x.shape;
+  const y = tensors.zeros([n, d]);
+  for (let r0 = 0; r0 < n; r0 += block) {
+    const [start, end] = [r0 * d, Math.min(n, r0 + block) * d];
+    let amax = 0;
+    for (let i = start; i < end; i++) amax = Math.max(amax, Math.abs(x.data[i]));
+    const delta = amax / qmax(bits);
+    for (let i = start; i < end; i++) y.data[i] = delta > 0 ? Math.round(x.data[i] / delta) * delta : 0;
+  }
+  return y;
+}
+
+export interface QuantOptions {
+  /** Bits per element of Q and K (8 for INT8); leave out for exact float32 attention. */
+  bits?: number;
+  /** Subtract the mean key before quantizing. */
+  smooth: boolean;
+  block?: number;
+}
+
+/** Causal attention with Q and K quantized per block. q, k, v: [N, d]; returns o: [N, d]. */
+export async function quantAttention(q: Tensor, k: Tensor, v: Tensor, opts: QuantOptions): Promise<Tensor> {
+  const [n, d] = q.shape;
+  const block = opts.block ?? BLOCK;
+  const ks = opts.smooth ? smoothK(k) : k;
+  if (backend === 'webgpu') {
+    // Everything stays on the GPU: quantize Q and K, then the attention kernel of lesson 01.
+    let qb = gpu.input(q, 'q');
+    let kb = gpu.input(ks, opts.smooth ? 'k (smoothed)' : 'k');
+    if (opts.bits !== undefined) {
+      qb = await quantizeGpu(qb, q.shape, opts.bits, block);
+      kb = await quantizeGpu(kb, k.shape, opts.bits, block);
+    }
+    const o = gpu.output([n, d], 'o');
+    await gpu.dispatch({
+      code: attentionShader,
+      bindings: [qb, kb, gpu.input(v, 'v'), gpu.scratch(n * n, 'scores'), o,
+        gpu.uniform({ n: ['u32', n], d: ['u32', d], scale: ['f32', 1 / Math.sqrt(d)] }, 'params')],
+      workgroups: [Math.ceil(n / 64)]
+    });
+    return gpu.read(o);
+  }
+  const qq = opts.bits !== undefined ? quantizeCpu(q, opts.bits, block) : q;
+  const kq = opts.bits !== undefined ? quantizeCpu(ks, opts.bits, block) : ks;
+  const g = onnx.graph();
+  const Q = g.input('q', [n, d]);
+  const K = g.input('k', [n, d]);
+  const V = g.input('v', [n, d]);
+  const scores = g.mul(g.matmul(Q, g.transpose(K)), g.constant(1 / Math.sqrt(d)));
+  const i = g.reshape(g.range(n), [n, 1]);
+  const j = g.reshape(g.range(n), [1, n]);
+  const out = g.matmul(g.softmax(g.where(g.less(i, j), g.constant(-1e9), scores)), V);
+  g.output(out);
+  return (await onnx.run(g, { q: qq, k: kq, v }))[out.name];
+}
