@@ -28,7 +28,10 @@ function inputs(ctx: LessonContext, c: (typeof CASES)[number], seed: number): Ml
   const { tensors } = ctx.lab;
   const scaled = (shape: number[], s: number, k: number) => {
     const t = tensors.randn(shape, s);
-    return tensors.from(shape, t.data.map((x) => x * k));
+    return tensors.from(
+      shape,
+      t.data.map((x) => x * k)
+    );
   };
   return {
     q: tensors.randn([c.heads, c.dNope + c.dRope], seed + 1),
@@ -50,11 +53,13 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 };
-const describe = (c: (typeof CASES)[number]) => `N = ${c.n}, h = ${c.heads}, d_h = ${c.dNope}, d_R = ${c.dRope}, d_c = ${c.dC}`;
+const describe = (c: (typeof CASES)[number]) =>
+  `N = ${c.n}, h = ${c.heads}, d_h = ${c.dNope}, d_R = ${c.dRope}, d_c = ${c.dC}`;
 
 /** Why an absorbed output is wrong, when it matches a typical mistake. */
 function absorbedHint(ctx: LessonContext, o: Tensor, x: MlaInputs<Tensor>): string {
-  const ok = (want: { shape: readonly number[]; data: ArrayLike<number> }) => ctx.lab.tensors.compare(o, want, TOLERANCE).ok;
+  const ok = (want: { shape: readonly number[]; data: ArrayLike<number> }) =>
+    ctx.lab.tensors.compare(o, want, TOLERANCE).ok;
   const w = widen(x);
   const dRope = x.kPe.shape[1];
   const dNope = x.q.shape[1] - dRope;
@@ -62,9 +67,13 @@ function absorbedHint(ctx: LessonContext, o: Tensor, x: MlaInputs<Tensor>): stri
   // The query with its columns [from, to) set to zero.
   const zero = (from: number, to: number) => ({
     ...w,
-    q: { shape: w.q.shape, data: w.q.data.map((v, i) => (i % (dNope + dRope) >= from && i % (dNope + dRope) < to ? 0 : v)) }
+    q: {
+      shape: w.q.shape,
+      data: w.q.data.map((v, i) => (i % (dNope + dRope) >= from && i % (dNope + dRope) < to ? 0 : v))
+    }
   });
-  if (o.data.every((v) => v === 0)) return ' Every output is 0: does step 5 still write o[h, j] = Σ_c W_UV[h, j, c] · mix[c]?';
+  if (o.data.every((v) => v === 0))
+    return ' Every output is 0: does step 5 still write o[h, j] = Σ_c W_UV[h, j, c] · mix[c]?';
   if (ok(naiveDecode(zero(0, dNope)))) {
     return ' Your scores use only the RoPE part: q_abs is zero. Step 1 must absorb W_UK into the query, q_abs[c] = Σ_i q_nope[h, i] · W_UK[h, i, c] (TODO 1).';
   }
@@ -130,13 +139,27 @@ export const harness: LessonHarness = {
       title: 'MLA caches d_c + d_R elements per token per layer: 576 for DeepSeek-V2, “GQA with 2.25 groups”',
       run: (ctx) =>
         outcome(() => {
-          const elements = learnerFunction<CacheElements>(ctx, 'mlaCacheElements', 'mlaCacheElements(dC, dRope): number');
-          for (const [dC, dRope] of [[32, 8], [128, 16], [DEEPSEEK_V2.dC, DEEPSEEK_V2.dRope]]) {
+          const elements = learnerFunction<CacheElements>(
+            ctx,
+            'mlaCacheElements',
+            'mlaCacheElements(dC, dRope): number'
+          );
+          for (const [dC, dRope] of [
+            [32, 8],
+            [128, 16],
+            [DEEPSEEK_V2.dC, DEEPSEEK_V2.dRope]
+          ]) {
             const got = elements(dC, dRope);
             const want = dC + dRope; // the latent c_kv plus the shared RoPE key k_pe
             if (got !== want) {
-              const hint = got === dC ? ' You counted the latent only: the decoupled RoPE key k_pe (d_R per token, shared by all heads) is cached too.' : '';
-              return { pass: false, message: `mlaCacheElements(${dC}, ${dRope}) returned ${got}, expected ${want}.${hint}` };
+              const hint =
+                got === dC
+                  ? ' You counted the latent only: the decoupled RoPE key k_pe (d_R per token, shared by all heads) is cached too.'
+                  : '';
+              return {
+                pass: false,
+                message: `mlaCacheElements(${dC}, ${dRope}) returned ${got}, expected ${want}.${hint}`
+              };
             }
           }
           const v2 = elements(DEEPSEEK_V2.dC, DEEPSEEK_V2.dRope);
@@ -154,7 +177,11 @@ export const harness: LessonHarness = {
       title: 'KV cache per token vs DeepSeek 67B: −82.2% in bf16, −93.3% with ~6-bit KV',
       run: (ctx) =>
         outcome(() => {
-          const elements = learnerFunction<CacheElements>(ctx, 'mlaCacheElements', 'mlaCacheElements(dC, dRope): number');
+          const elements = learnerFunction<CacheElements>(
+            ctx,
+            'mlaCacheElements',
+            'mlaCacheElements(dC, dRope): number'
+          );
           // DeepSeek LLM 67B: 95 layers, GQA with 8 KV heads of d_h = 128, K and V: 2·95·8·128 elements per token.
           const base = 2 * 95 * 8 * 128 * 2; // bf16 bytes
           const reduction = (perLayer: number, bits: number) => 1 - (perLayer * DEEPSEEK_V2.layers * bits) / 8 / base;
@@ -275,7 +302,11 @@ function plotFlops(ctx: LessonContext): void {
     y: { label: 'GFLOP', log: true },
     series: [
       { label: 'naive: per-head K/V cached', dashed: true, points: at((n) => decodeFlops.naive(DEEPSEEK_V2, n)) },
-      { label: 'naive maths on a latent cache (re-expand K/V every step)', dashed: true, points: at((n) => decodeFlops.reexpand(DEEPSEEK_V2, n)) },
+      {
+        label: 'naive maths on a latent cache (re-expand K/V every step)',
+        dashed: true,
+        points: at((n) => decodeFlops.reexpand(DEEPSEEK_V2, n))
+      },
       { label: 'absorbed: latent cache', dashed: true, points: at((n) => decodeFlops.absorbed(DEEPSEEK_V2, n)) }
     ]
   });

@@ -50,7 +50,14 @@ export interface MlaConfig {
 }
 
 /** DeepSeek-V2 (config_236B.json): 128 heads, kv_lora_rank 512, qk_nope/rope/v 128/64/128, 60 layers. */
-export const DEEPSEEK_V2: MlaConfig & { layers: number } = { heads: 128, dNope: 128, dRope: 64, dV: 128, dC: 512, layers: 60 };
+export const DEEPSEEK_V2: MlaConfig & { layers: number } = {
+  heads: 128,
+  dNope: 128,
+  dRope: 64,
+  dV: 128,
+  dC: 512,
+  layers: 60
+};
 
 /**
  * FLOPs (2 per multiply–add) to decode one token in one layer with N cached tokens, attention only
@@ -60,9 +67,11 @@ export const decodeFlops = {
   /** attn_impl="naive": per-head K and V are cached; scores over d_h + d_R, then P·V over d_v. */
   naive: (c: MlaConfig, n: number) => 2 * c.heads * n * (c.dNope + c.dRope) + 2 * c.heads * n * c.dV,
   /** Naive maths on a latent cache: every step re-expands all N cached latents into K and V first. */
-  reexpand: (c: MlaConfig, n: number) =>
-    2 * n * c.dC * c.heads * (c.dNope + c.dV) + decodeFlops.naive(c, n),
+  reexpand: (c: MlaConfig, n: number) => 2 * n * c.dC * c.heads * (c.dNope + c.dV) + decodeFlops.naive(c, n),
   /** attn_impl="absorb": absorb W_UK into q, score and mix in latent space, then apply W_UV once. */
   absorbed: (c: MlaConfig, n: number) =>
-    2 * c.heads * c.dNope * c.dC + 2 * c.heads * n * (c.dC + c.dRope) + 2 * c.heads * n * c.dC + 2 * c.heads * c.dC * c.dV
+    2 * c.heads * c.dNope * c.dC +
+    2 * c.heads * n * (c.dC + c.dRope) +
+    2 * c.heads * n * c.dC +
+    2 * c.heads * c.dC * c.dV
 };

@@ -43,7 +43,9 @@ function softmaxInPlace(s: Float64Array): void {
 /** The naive path's cache: per-head keys [h, N, d_h + d_R] and values [h, N, d_v], from the latents. */
 export function expandCache(x: MlaInputs): { k: Tensor; v: Tensor } {
   const { h, dNope, dRope, n, dC, dV } = dims(x);
-  const c = x.cKV.data, kpe = x.kPe.data, w = x.wkvB.data;
+  const c = x.cKV.data,
+    kpe = x.kPe.data,
+    w = x.wkvB.data;
   const dk = dNope + dRope;
   const rows = dNope + dV; // rows of wkv_b per head
   const k = new Float64Array(n * h * dk);
@@ -90,7 +92,10 @@ export function naiveDecode(x: MlaInputs, options: { scale?: number } = {}): Ten
 /** Absorbed decode, the same numbers in exact arithmetic (V3's attn_impl="absorb"). */
 export function absorbedDecode(x: MlaInputs): Tensor {
   const { h, dNope, dRope, n, dC, dV } = dims(x);
-  const c = x.cKV.data, kpe = x.kPe.data, w = x.wkvB.data, q = x.q.data;
+  const c = x.cKV.data,
+    kpe = x.kPe.data,
+    w = x.wkvB.data,
+    q = x.q.data;
   const dk = dNope + dRope;
   const rows = dNope + dV;
   const scale = 1 / Math.sqrt(dk);

@@ -20,10 +20,15 @@ type Quantize = (x: Tensor, bits: number, block?: number) => Promise<Tensor>;
 type SmoothK = (k: Tensor) => Tensor;
 type QuantAttention = (q: Tensor, k: Tensor, v: Tensor, opts: QuantOptions) => Promise<Tensor>;
 
-const quantizeFn = (ctx: LessonContext) => learnerFunction<Quantize>(ctx, 'quantize', 'quantize(x, bits, block): Promise<Tensor>');
+const quantizeFn = (ctx: LessonContext) =>
+  learnerFunction<Quantize>(ctx, 'quantize', 'quantize(x, bits, block): Promise<Tensor>');
 const smoothFn = (ctx: LessonContext) => learnerFunction<SmoothK>(ctx, 'smoothK', 'smoothK(k): Tensor');
 const attentionFn = (ctx: LessonContext) =>
-  learnerFunction<QuantAttention>(ctx, 'quantAttention', 'quantAttention(q, k, v, { bits, smooth, block }): Promise<Tensor>');
+  learnerFunction<QuantAttention>(
+    ctx,
+    'quantAttention',
+    'quantAttention(q, k, v, { bits, smooth, block }): Promise<Tensor>'
+  );
 
 /**
  * Keys with channel-wise outliers, as SageAttention observed in real models: a bias per channel
@@ -32,8 +37,13 @@ const attentionFn = (ctx: LessonContext) =>
 function outlierK(ctx: LessonContext, n: number, d: number, seed: number): Tensor {
   const k = ctx.lab.tensors.randn([n, d], seed);
   const z = ctx.lab.tensors.randn([d], seed + 1).data;
-  const bias = Array.from(z, (x, c) => (c % 16 === 3 ? (x < 0 ? -1 : 1) * (30 + 10 * Math.min(2, Math.abs(x))) : 0.5 * x));
-  return ctx.lab.tensors.from([n, d], k.data.map((x, i) => x + bias[i % d]));
+  const bias = Array.from(z, (x, c) =>
+    c % 16 === 3 ? (x < 0 ? -1 : 1) * (30 + 10 * Math.min(2, Math.abs(x))) : 0.5 * x
+  );
+  return ctx.lab.tensors.from(
+    [n, d],
+    k.data.map((x, i) => x + bias[i % d])
+  );
 }
 
 function fixture(ctx: LessonContext, n: number, d = D, seed = 1) {
@@ -42,8 +52,10 @@ function fixture(ctx: LessonContext, n: number, d = D, seed = 1) {
 }
 
 function expectTensor(name: string, t: unknown, shape: readonly number[]): asserts t is Tensor {
-  if (!isTensor(t)) throw new CheckFailure(`${name} must return a Tensor { shape, data: Float32Array }, got ${String(t)}`);
-  if (t.shape.join() !== shape.join()) throw new CheckFailure(`${name}: expected shape [${shape.join(', ')}], got [${t.shape.join(', ')}]`);
+  if (!isTensor(t))
+    throw new CheckFailure(`${name} must return a Tensor { shape, data: Float32Array }, got ${String(t)}`);
+  if (t.shape.join() !== shape.join())
+    throw new CheckFailure(`${name}: expected shape [${shape.join(', ')}], got [${t.shape.join(', ')}]`);
 }
 
 /**
@@ -97,12 +109,19 @@ export const harness: LessonHarness = {
           const quantize = quantizeFn(ctx);
           for (const [i, c] of QUANT_CASES.entries()) {
             let x = c.outliers ? outlierK(ctx, c.n, c.d, 40 + i) : ctx.lab.tensors.randn([c.n, c.d], 40 + i);
-            if (c.zeroRows) x = ctx.lab.tensors.from(x.shape, x.data.map((v, j) => (j < c.zeroRows * c.d ? 0 : v)));
+            if (c.zeroRows)
+              x = ctx.lab.tensors.from(
+                x.shape,
+                x.data.map((v, j) => (j < c.zeroRows * c.d ? 0 : v))
+              );
             const got = await quantize(x, c.bits, c.block);
             expectTensor('quantize', got, x.shape);
             const where = `N = ${c.n}, d = ${c.d}, ${c.bits} bits, block ${c.block}`;
             if (got.data.some((v) => Number.isNaN(v))) {
-              return { pass: false, message: `${where}: the output has NaN. A block of zeros has δ = 0: it must dequantize to zeros, not 0/0.` };
+              return {
+                pass: false,
+                message: `${where}: the output has NaN. A block of zeros has δ = 0: it must dequantize to zeros, not 0/0.`
+              };
             }
             const bad = compareQuant(got, x, c.bits, c.block);
             if (bad) {
@@ -113,7 +132,10 @@ export const harness: LessonHarness = {
               return { pass: false, message: `${where}: ${bad}.${hint}` };
             }
           }
-          return { pass: true, message: `matches for N = ${QUANT_CASES.map((c) => c.n).join(', ')} at 4, 6 and 8 bits, including a short last block and a block of zeros` };
+          return {
+            pass: true,
+            message: `matches for N = ${QUANT_CASES.map((c) => c.n).join(', ')} at 4, 6 and 8 bits, including a short last block and a block of zeros`
+          };
         })
     },
     {
@@ -130,7 +152,10 @@ export const harness: LessonHarness = {
           const cmp = ctx.lab.tensors.compare(s, want, { atol: 1e-4, rtol: 1e-4 });
           if (!cmp.ok) {
             const unchanged = s.data.every((x, i) => x === k.data[i]);
-            const rowMeans = Array.from({ length: 100 }, (_, t) => s.data.slice(t * D, (t + 1) * D).reduce((a, b) => a + b, 0) / D);
+            const rowMeans = Array.from(
+              { length: 100 },
+              (_, t) => s.data.slice(t * D, (t + 1) * D).reduce((a, b) => a + b, 0) / D
+            );
             const hint = unchanged
               ? ' smoothK returned K unchanged (TODO 1): subtract the mean key k̄ = (1/N) Σ_t k_t from every key.'
               : rowMeans.every((m) => Math.abs(m) < 1e-3)
@@ -147,7 +172,10 @@ export const harness: LessonHarness = {
               expectTensor('quantAttention', o, q.shape);
               const c = ctx.lab.tensors.compare(o, exact, { atol: 1e-5, rtol: 1e-4 });
               if (!c.ok) {
-                return { pass: false, message: `quantAttention(q, k, v, { smooth: ${smooth} }) without bits must be exact attention; N = ${n}: ${c.message}.` };
+                return {
+                  pass: false,
+                  message: `quantAttention(q, k, v, { smooth: ${smooth} }) without bits must be exact attention; N = ${n}: ${c.message}.`
+                };
               }
               if (smooth) worst = Math.max(worst, c.maxAbsError);
             }
@@ -164,10 +192,14 @@ export const harness: LessonHarness = {
       run: (ctx) =>
         outcome(async () => {
           const e = await int8Errors(ctx);
-          if (e.smooth.cos > 0.999) return { pass: true, message: `N = 256, d = 64, block 64: ${fmt(e.smooth)} against float64 attention` };
+          if (e.smooth.cos > 0.999)
+            return { pass: true, message: `N = 256, d = 64, block 64: ${fmt(e.smooth)} against float64 attention` };
           const same = Math.abs(e.smooth.rel - e.plain.rel) <= 1e-3 * e.plain.rel;
           const hint = same ? ' Smoothing changed nothing: is smoothK still TODO 1?' : '';
-          return { pass: false, message: `N = 256, d = 64, block 64: ${fmt(e.smooth)} (needs cosine > 0.999). Without smoothing: ${fmt(e.plain)}.${hint}` };
+          return {
+            pass: false,
+            message: `N = 256, d = 64, block 64: ${fmt(e.smooth)} (needs cosine > 0.999). Without smoothing: ${fmt(e.plain)}.${hint}`
+          };
         })
     },
     {
@@ -178,7 +210,10 @@ export const harness: LessonHarness = {
           const e = await int8Errors(ctx);
           const ratio = e.plain.rel / e.smooth.rel;
           if (ratio >= 2) {
-            return { pass: true, message: `without smoothing: ${fmt(e.plain)}; with: ${fmt(e.smooth)}. The outlier channels set δ, so the ordinary channels lose ${ratio.toFixed(1)}× more.` };
+            return {
+              pass: true,
+              message: `without smoothing: ${fmt(e.plain)}; with: ${fmt(e.smooth)}. The outlier channels set δ, so the ordinary channels lose ${ratio.toFixed(1)}× more.`
+            };
           }
           return {
             pass: false,
@@ -211,7 +246,8 @@ async function plotErrorVsBits(ctx: LessonContext): Promise<void> {
     { label: 'smoothed K', smooth: true, points: [] as [number, number][] }
   ];
   for (const bits of [4, 5, 6, 7, 8]) {
-    for (const s of series) s.points.push([bits, error((await quantAttention(q, k, v, { bits, smooth: s.smooth })).data, want).rel]);
+    for (const s of series)
+      s.points.push([bits, error((await quantAttention(q, k, v, { bits, smooth: s.smooth })).data, want).rel]);
   }
   ctx.lab.plot({
     id: 'error-vs-bits',
@@ -235,6 +271,12 @@ function plotBytes(ctx: LessonContext): void {
     title: `Bytes of Q and K a kernel reads, d = ${D}, one head (analytic)`,
     x: { label: 'tokens N', log: true },
     y: { label: 'MiB', log: true },
-    series: [curve('float32', 32), curve('FP16/BF16', 16), curve('INT8 + scales', 8), curve('INT6 + scales', 6), curve('INT4 + scales', 4)]
+    series: [
+      curve('float32', 32),
+      curve('FP16/BF16', 16),
+      curve('INT8 + scales', 8),
+      curve('INT6 + scales', 6),
+      curve('INT4 + scales', 4)
+    ]
   });
 }

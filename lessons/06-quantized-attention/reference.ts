@@ -48,7 +48,10 @@ export function fakeQuant(x: T, bits: number, block: number): F64 & { delta: Flo
 
 /** Cosine similarity and relative L2 error of an output against the reference. */
 export function error(got: ArrayLike<number>, want: ArrayLike<number>): { cos: number; rel: number } {
-  let ab = 0, aa = 0, bb = 0, e = 0;
+  let ab = 0,
+    aa = 0,
+    bb = 0,
+    e = 0;
   for (let i = 0; i < want.length; i++) {
     ab += got[i] * want[i];
     aa += got[i] * got[i];

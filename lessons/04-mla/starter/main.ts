@@ -31,7 +31,11 @@ export async function decodeNaive(q: Tensor, k: Tensor, v: Tensor): Promise<Tens
     await gpu.dispatch({
       code: naiveShader,
       bindings: [
-        gpu.input(q, 'q'), gpu.input(k, 'k cache'), gpu.input(v, 'v cache'), gpu.scratch(h * n, 'scores'), o,
+        gpu.input(q, 'q'),
+        gpu.input(k, 'k cache'),
+        gpu.input(v, 'v cache'),
+        gpu.scratch(h * n, 'scores'),
+        o,
         gpu.uniform({ n: ['u32', n], dK: ['u32', dK], dV: ['u32', dV], scale: ['f32', scale] }, 'params')
       ],
       workgroups: [h] // one workgroup per head
@@ -64,10 +68,21 @@ export async function decodeAbsorbed(x: Latent): Promise<Tensor> {
     await gpu.dispatch({
       code: absorbedShader,
       bindings: [
-        gpu.input(x.q, 'q'), gpu.input(x.wkvB, 'wkv_b'), gpu.input(x.cKV, 'c_kv cache'), gpu.input(x.kPe, 'k_pe cache'),
-        gpu.scratch(h * n, 'scores'), o,
+        gpu.input(x.q, 'q'),
+        gpu.input(x.wkvB, 'wkv_b'),
+        gpu.input(x.cKV, 'c_kv cache'),
+        gpu.input(x.kPe, 'k_pe cache'),
+        gpu.scratch(h * n, 'scores'),
+        o,
         gpu.uniform(
-          { n: ['u32', n], dNope: ['u32', dNope], dRope: ['u32', dRope], dC: ['u32', dC], dV: ['u32', dV], scale: ['f32', scale] },
+          {
+            n: ['u32', n],
+            dNope: ['u32', dNope],
+            dRope: ['u32', dRope],
+            dC: ['u32', dC],
+            dV: ['u32', dV],
+            scale: ['f32', scale]
+          },
           'params'
         )
       ],
@@ -97,7 +112,14 @@ export async function decodeAbsorbed(x: Latent): Promise<Tensor> {
   g.output(out);
   const [qn, qp] = split(x.q, dNope);
   const [wk, wv] = split(x.wkvB, dNope);
-  const feeds = { q_nope: reshape(qn, [h, 1, dNope]), q_pe: reshape(qp, [h, 1, dRope]), w_uk: wk, w_uv: wv, c_kv: x.cKV, k_pe: x.kPe };
+  const feeds = {
+    q_nope: reshape(qn, [h, 1, dNope]),
+    q_pe: reshape(qp, [h, 1, dRope]),
+    w_uk: wk,
+    w_uv: wv,
+    c_kv: x.cKV,
+    k_pe: x.kPe
+  };
   return (await onnx.run(g, feeds))[out.name];
 }
 
@@ -113,7 +135,10 @@ function split(t: Tensor, at: number): [Tensor, Tensor] {
     b.set(row.subarray(at * inner), i * (rows - at) * inner);
   }
   const rest = t.shape.slice(2);
-  return [{ shape: [h, at, ...rest], data: a }, { shape: [h, rows - at, ...rest], data: b }];
+  return [
+    { shape: [h, at, ...rest], data: a },
+    { shape: [h, rows - at, ...rest], data: b }
+  ];
 }
 
 const reshape = (t: Tensor, shape: number[]): Tensor => ({ shape, data: t.data });

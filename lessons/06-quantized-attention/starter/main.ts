@@ -36,7 +36,11 @@ async function quantizeGpu(x: GpuBuffer, shape: readonly number[], bits: number,
   const y = gpu.output([n, d], `${x.label}, quantized`);
   await gpu.dispatch({
     code: quantShader,
-    bindings: [x, y, gpu.uniform({ n: ['u32', n], d: ['u32', d], block: ['u32', block], qmax: ['f32', qmax(bits)] }, 'quant params')],
+    bindings: [
+      x,
+      y,
+      gpu.uniform({ n: ['u32', n], d: ['u32', d], block: ['u32', block], qmax: ['f32', qmax(bits)] }, 'quant params')
+    ],
     workgroups: [Math.ceil(n / block)] // one workgroup per block of tokens
   });
   return y;
@@ -82,8 +86,14 @@ export async function quantAttention(q: Tensor, k: Tensor, v: Tensor, opts: Quan
     const o = gpu.output([n, d], 'o');
     await gpu.dispatch({
       code: attentionShader,
-      bindings: [qb, kb, gpu.input(v, 'v'), gpu.scratch(n * n, 'scores'), o,
-        gpu.uniform({ n: ['u32', n], d: ['u32', d], scale: ['f32', 1 / Math.sqrt(d)] }, 'params')],
+      bindings: [
+        qb,
+        kb,
+        gpu.input(v, 'v'),
+        gpu.scratch(n * n, 'scores'),
+        o,
+        gpu.uniform({ n: ['u32', n], d: ['u32', d], scale: ['f32', 1 / Math.sqrt(d)] }, 'params')
+      ],
       workgroups: [Math.ceil(n / 64)]
     });
     return gpu.read(o);
