@@ -6,7 +6,7 @@
  */
 import { formatBytes, formatMs } from './format';
 import type { MemoryTracker } from './memory';
-import { logLogSlope, summarize } from './stats';
+import { logLogSlope, median, summarize } from './stats';
 import type { DeviceLimits, SweepPoint, TimerKind } from './types';
 
 export interface SweepSpec<Input> {
@@ -66,7 +66,8 @@ export function limitReason(bytes: { largest: number; total: number }, limits: D
 export async function runSweep<Input>(spec: SweepSpec<Input>, env: SweepEnv): Promise<SweepPoint[]> {
   const points: SweepPoint[] = [];
   const start = env.now();
-  let last: { n: number; ms: number } | null = null;
+  // Per point: the median wall time of one timed run, and the setup's time (inputs grow with N too).
+  let last: { n: number; ms: number; setupMs: number } | null = null;
   let prev: { n: number; ms: number } | null = null;
   const emit = (p: SweepPoint) => {
     points.push(p);
@@ -84,7 +85,7 @@ export async function runSweep<Input>(spec: SweepSpec<Input>, env: SweepEnv): Pr
     if (last) {
       // Predict from the growth seen so far (at least linear, at most cubic).
       const k = prev ? Math.min(3, Math.max(1, logLogSlope(prev.n, prev.ms, last.n, last.ms))) : 2;
-      const predicted = last.ms * Math.pow(n / last.n, k) * (spec.warmup + spec.repeats);
+      const predicted = last.setupMs * (n / last.n) + last.ms * Math.pow(n / last.n, k) * (spec.warmup + spec.repeats);
       const elapsed = env.now() - start;
       if (elapsed + predicted > env.budgetMs) {
         emit({
@@ -97,9 +98,10 @@ export async function runSweep<Input>(spec: SweepSpec<Input>, env: SweepEnv): Pr
     }
     const pointMark = env.mark?.() ?? 0;
     try {
-      const pointStart = env.now();
+      const setupStart = env.now();
       const before = env.tracker.current;
       const input = await spec.setup(n);
+      const setupMs = env.now() - setupStart;
       // What setup allocated (inputs uploaded once) is live during every repeat, so it counts.
       const setupBytes = env.tracker.current - before;
       // Each run's own allocations are released after it, so repeats do not pile up.
@@ -116,10 +118,12 @@ export async function runSweep<Input>(spec: SweepSpec<Input>, env: SweepEnv): Pr
       };
       for (let i = 0; i < spec.warmup; i++) await once();
       const samples: number[] = [];
+      const walls: number[] = [];
       let timer: TimerKind = 'wall';
       let peak = 0;
       for (let i = 0; i < spec.repeats; i++) {
         const r = await once();
+        walls.push(r.wall);
         peak = Math.max(peak, r.peak);
         const sample = sampleOf(r.wall, r.device);
         timer = sample.timer;
@@ -136,9 +140,10 @@ export async function runSweep<Input>(spec: SweepSpec<Input>, env: SweepEnv): Pr
         timer,
         peakBytes: setupBytes + peak
       });
-      // Predict from wall time per run (uploads and read-backs included), not the kernel time alone.
+      // Predict the next point from the timed runs' wall time (uploads and read-backs included, the
+      // warm-up's one-off shader compilation excluded) and from the setup's time.
       prev = last;
-      last = { n, ms: Math.max((env.now() - pointStart) / (spec.warmup + spec.repeats), 1e-3) };
+      last = { n, ms: Math.max(median(walls), 1e-3), setupMs };
     } catch (e) {
       emit({ ...base, status: 'error', reason: e instanceof Error ? e.message : String(e) });
       env.releaseSince?.(pointMark);

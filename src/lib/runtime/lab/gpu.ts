@@ -31,6 +31,29 @@ const NO_LIMITS = {
   maxComputeWorkgroupsPerDimension: 0
 };
 
+/**
+ * The buffer bindings a WGSL source declares in @group(0), in binding order, or null when they
+ * are not a plain 0, 1, 2, … sequence of buffers (then the pipeline's own 'auto' layout is used).
+ */
+export function declaredBindings(code: string): GPUBufferBindingType[] | null {
+  const found = new Map<number, GPUBufferBindingType>();
+  const decl =
+    /@(?:group\(\s*0\s*\)\s*@binding\(\s*(\d+)\s*\)|binding\(\s*(\d+)\s*\)\s*@group\(\s*0\s*\))\s*var\s*<\s*(uniform|storage)\s*(?:,\s*(read_write|read)\s*)?>/g;
+  const source = code.replace(/\/\/.*$/gm, '');
+  for (const m of source.matchAll(decl)) {
+    const binding = Number(m[1] ?? m[2]);
+    found.set(binding, m[3] === 'uniform' ? 'uniform' : m[4] === 'read_write' ? 'storage' : 'read-only-storage');
+  }
+  if (found.size === 0) return null;
+  const kinds: GPUBufferBindingType[] = [];
+  for (let i = 0; i < found.size; i++) {
+    const k = found.get(i);
+    if (!k) return null;
+    kinds.push(k);
+  }
+  return kinds;
+}
+
 export function createGpu(
   device: GPUDevice | null,
   tracker: MemoryTracker,
@@ -94,7 +117,11 @@ export function createGpu(
     tracker.free(buf.trackId);
   }
 
-  async function pipeline(code: string, entryPoint: string, file: string): Promise<GPUComputePipeline> {
+  async function pipeline(
+    code: string,
+    entryPoint: string,
+    file: string
+  ): Promise<{ pipe: GPUComputePipeline; layout: GPUBindGroupLayout; declared: number }> {
     const key = `${entryPoint}\u0000${code}`;
     let p = pipelines.get(key);
     if (!p) {
@@ -121,8 +148,26 @@ export function createGpu(
             more
           });
         }
+        // An explicit layout from the shader's declarations keeps every binding's slot, even one the
+        // entry point does not use yet (a starter's TODO), where layout 'auto' would drop it.
+        const kinds = declaredBindings(code);
         try {
-          return await d.createComputePipelineAsync({ label: file, layout: 'auto', compute: { module, entryPoint } });
+          const layout = kinds
+            ? d.createBindGroupLayout({
+                label: `${file} bindings`,
+                entries: kinds.map((type, binding) => ({
+                  binding,
+                  visibility: GPUShaderStage.COMPUTE,
+                  buffer: { type }
+                }))
+              })
+            : null;
+          const pipe = await d.createComputePipelineAsync({
+            label: file,
+            layout: layout ? d.createPipelineLayout({ label: file, bindGroupLayouts: [layout] }) : 'auto',
+            compute: { module, entryPoint }
+          });
+          return { pipe, layout: layout ?? pipe.getBindGroupLayout(0), declared: kinds?.length ?? 0 };
         } catch (err) {
           throw new LabError({ kind: 'wgsl', file, message: `${file}: ${(err as Error).message}` });
         }
@@ -136,7 +181,12 @@ export function createGpu(
   async function dispatch(job: Dispatch): Promise<{ gpuMs: number | null }> {
     const d = need();
     const file = job.file ?? fileOf(job.code) ?? 'shader.wgsl';
-    const pipe = await pipeline(job.code, job.entryPoint ?? 'main', file);
+    const { pipe, layout, declared } = await pipeline(job.code, job.entryPoint ?? 'main', file);
+    if (declared > job.bindings.length) {
+      throw apiError(
+        `${file} declares ${declared} bindings in @group(0), but the dispatch passes ${job.bindings.length}: give one buffer per @binding, in order`
+      );
+    }
     const [x, y = 1, z = 1] = job.workgroups;
     const maxWg = d.limits.maxComputeWorkgroupsPerDimension;
     for (const [axis, count] of [
@@ -152,7 +202,7 @@ export function createGpu(
     d.pushErrorScope('validation');
     const bindGroup = d.createBindGroup({
       label: `${file} bindings`,
-      layout: pipe.getBindGroupLayout(0),
+      layout,
       entries: job.bindings.map((b, i) => ({ binding: i, resource: { buffer: asBuf(b).gpu } }))
     });
     const query = hasTimestamps ? d.createQuerySet({ label: 'timestamps', type: 'timestamp', count: 2 }) : null;
