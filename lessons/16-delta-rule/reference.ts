@@ -1,0 +1,50 @@
+/**
+ * Float64 references for lesson 16, from the shared kernel registry (src/lib/kernels): the delta
+ * rule in its recurrent and chunkwise (WY/UT) forms, and linear attention for comparison. What
+ * the registry lacks is written here: two wrong variants the checks use to recognise a typical
+ * mistake and say so (writing like linear attention; reading the state before the write).
+ */
+import { runKernel } from '$lib/kernels';
+import { toF64 } from '$lib/lessons/check-helpers';
+
+type T = { shape: readonly number[]; data: ArrayLike<number> };
+
+/** The delta rule, o_t = S_tᵀ q_t (scale 1), in the given form. */
+export function deltaReference(q: T, k: T, v: T, beta: T, form: 'recurrent' | 'chunk' = 'recurrent', chunkSize = 16) {
+  return runKernel('delta_rule', { q: toF64(q), k: toF64(k), v: toF64(v), beta: toF64(beta) }, { form, chunkSize }).o;
+}
+
+/** Linear attention, S_t = S_{t−1} + k_t v_tᵀ: no erasing, old and new values add up. */
+export function linearReference(q: T, k: T, v: T) {
+  return runKernel('linear_attention', { q: toF64(q), k: toF64(k), v: toF64(v) }).o;
+}
+
+/** The starter's mistake: S_t = S_{t−1} + β_t k_t v_tᵀ, i.e. linear attention on β_t v_t. */
+export function addingReference(q: T, k: T, v: T, beta: T) {
+  const [, dv] = v.shape;
+  const scaled = toF64(v);
+  for (let i = 0; i < scaled.data.length; i++) scaled.data[i] *= beta.data[Math.floor(i / dv)];
+  return runKernel('linear_attention', { q: toF64(q), k: toF64(k), v: scaled }).o;
+}
+
+/** Another mistake: the right update, but o_t = S_{t−1}ᵀ q_t read before the write. */
+export function readBeforeWriteReference(q: T, k: T, v: T, beta: T) {
+  const [n, dk] = q.shape;
+  const dv = v.shape[1];
+  const S = new Float64Array(dk * dv);
+  const o = new Float64Array(n * dv);
+  for (let t = 0; t < n; t++) {
+    for (let j = 0; j < dv; j++) {
+      let read = 0;
+      let recalled = 0;
+      for (let i = 0; i < dk; i++) {
+        read += S[i * dv + j] * q.data[t * dk + i];
+        recalled += S[i * dv + j] * k.data[t * dk + i];
+      }
+      o[t * dv + j] = read;
+      const delta = beta.data[t] * (v.data[t * dv + j] - recalled);
+      for (let i = 0; i < dk; i++) S[i * dv + j] += k.data[t * dk + i] * delta;
+    }
+  }
+  return { shape: [n, dv], data: o };
+}
