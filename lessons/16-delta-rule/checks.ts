@@ -41,7 +41,8 @@ function inputs(ctx: LessonContext, T: number, dk: number, dv: number, seed: num
 }
 
 function expectTensor(o: unknown, T: number, dv: number, what: string): Tensor {
-  if (!isTensor(o)) throw new CheckFailure(`${what} must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
+  if (!isTensor(o))
+    throw new CheckFailure(`${what} must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
   if (o.shape.length !== 2 || o.shape[0] !== T || o.shape[1] !== dv) {
     throw new CheckFailure(`${what}: expected shape [T, dv] = [${T}, ${dv}], got [${o.shape.join(', ')}]`);
   }
@@ -102,7 +103,8 @@ export const harness: LessonHarness = {
             if (c.ok) continue;
             let hint = '';
             if (ctx.lab.tensors.compare(o, addingReference(q, k, v, beta), TOLERANCE).ok) {
-              hint = ' Your output equals S_t = S_{t−1} + β_t k_t v_tᵀ: linear attention, which adds on top of what is stored. Subtract the recalled value first: δ = β_t (v_t − S_{t−1}ᵀ k_t).';
+              hint =
+                ' Your output equals S_t = S_{t−1} + β_t k_t v_tᵀ: linear attention, which adds on top of what is stored. Subtract the recalled value first: δ = β_t (v_t − S_{t−1}ᵀ k_t).';
             } else if (ctx.lab.tensors.compare(o, readBeforeWriteReference(q, k, v, beta), TOLERANCE).ok) {
               hint = ' Your output equals o_t = S_{t−1}ᵀ q_t: read the state after the write, o_t = S_tᵀ q_t.';
             }
@@ -119,7 +121,11 @@ export const harness: LessonHarness = {
       title: 'The chunkwise (WY/UT) graph equals the recurrence',
       run: (ctx) =>
         outcome(async () => {
-          const chunked = learnerFunction<Chunked>(ctx, 'deltaRuleChunked', 'deltaRuleChunked(q, k, v, beta, chunkSize): Promise<Tensor>');
+          const chunked = learnerFunction<Chunked>(
+            ctx,
+            'deltaRuleChunked',
+            'deltaRuleChunked(q, k, v, beta, chunkSize): Promise<Tensor>'
+          );
           let worst = 0;
           for (const [n, { T, dk, dv, C }] of CHUNK_CASES.entries()) {
             const { q, k, v, beta } = inputs(ctx, T, dk, dv, 200 + 10 * n);
@@ -167,7 +173,12 @@ export const harness: LessonHarness = {
           }
           q.set(keys.subarray(2 * dk, 3 * dk), (T - 1) * dk);
           const { tensors } = ctx.lab;
-          const args = [tensors.from([T, dk], q), tensors.from([T, dk], k), tensors.from([T, dk], v), tensors.from([T], beta)] as const;
+          const args = [
+            tensors.from([T, dk], q),
+            tensors.from([T, dk], k),
+            tensors.from([T, dk], v),
+            tensors.from([T], beta)
+          ] as const;
           const o = expectTensor(await deltaRule(...args), T, dk, 'deltaRule');
           const got = o.data.subarray((T - 1) * dk);
           const newValue = values.subarray(pairs * dk, (pairs + 1) * dk);
@@ -177,7 +188,10 @@ export const harness: LessonHarness = {
           const linearOff = maxDiff(linearRow, newValue);
           const errNew = maxDiff(got, newValue);
           if (errNew > 1e-4) {
-            const like = maxDiff(got, oldPlusNew) < 1e-4 ? ' It returns old + new, exactly like linear attention: the write must first erase what S stores under k_t.' : '';
+            const like =
+              maxDiff(got, oldPlusNew) < 1e-4
+                ? ' It returns old + new, exactly like linear attention: the write must first erase what S stores under k_t.'
+                : '';
             return {
               pass: false,
               message: `key 2 was overwritten, then read back: expected the new value, but your output is off by ${fmt(errNew)} (max |Δ|).${like}`
@@ -192,11 +206,21 @@ export const harness: LessonHarness = {
   ],
   async sweep(ctx, n) {
     const deltaRule = learnerFunction<Delta>(ctx, 'deltaRule', 'deltaRule(q, k, v, beta): Promise<Tensor>');
-    const chunked = learnerFunction<Chunked>(ctx, 'deltaRuleChunked', 'deltaRuleChunked(q, k, v, beta, chunkSize): Promise<Tensor>');
+    const chunked = learnerFunction<Chunked>(
+      ctx,
+      'deltaRuleChunked',
+      'deltaRuleChunked(q, k, v, beta, chunkSize): Promise<Tensor>'
+    );
     const setup = (size: number) => inputs(ctx, size, D, D, 1);
     const bytes = (size: number) => bytesOf(memory, size);
     if (ctx.backend === 'webgpu') {
-      await ctx.lab.sweep({ label: 'recurrent: your WGSL kernel', n, setup, run: (x) => deltaRule(x.q, x.k, x.v, x.beta), bytes });
+      await ctx.lab.sweep({
+        label: 'recurrent: your WGSL kernel',
+        n,
+        setup,
+        run: (x) => deltaRule(x.q, x.k, x.v, x.beta),
+        bytes
+      });
     } else {
       await ctx.lab.sweep({
         label: `chunkwise, C = ${CHUNK}: your ONNX graph`,
@@ -217,7 +241,11 @@ async function recallPlot(ctx: LessonContext, deltaRule: Delta) {
   const dk = 32;
   const pairs = [2, 4, 8, 16, 24, 32, 48, 64, 96, 128];
   const seeds = [1, 2, 3, 4];
-  const series = { linear: [] as [number, number][], delta1: [] as [number, number][], delta05: [] as [number, number][] };
+  const series = {
+    linear: [] as [number, number][],
+    delta1: [] as [number, number][],
+    delta05: [] as [number, number][]
+  };
   for (const p of pairs) {
     let [lin, d1, d05] = [0, 0, 0];
     for (const seed of seeds) {
@@ -241,7 +269,14 @@ async function recallPlot(ctx: LessonContext, deltaRule: Delta) {
       { label: 'linear attention (float64 reference)', points: series.linear },
       { label: 'delta rule, β = 1 (your code)', points: series.delta1 },
       { label: 'delta rule, β = 0.5 (your code)', points: series.delta05 },
-      { label: `pairs = d_k = ${dk}`, points: [[dk, 0], [dk, 1]], dashed: true }
+      {
+        label: `pairs = d_k = ${dk}`,
+        points: [
+          [dk, 0],
+          [dk, 1]
+        ],
+        dashed: true
+      }
     ]
   });
 }

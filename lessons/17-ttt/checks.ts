@@ -39,7 +39,8 @@ function inputs(ctx: LessonContext, T: number, dk: number, dv: number, seed: num
 }
 
 function expectTensor(o: unknown, T: number, dv: number, what: string): Tensor {
-  if (!isTensor(o)) throw new CheckFailure(`${what} must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
+  if (!isTensor(o))
+    throw new CheckFailure(`${what} must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
   if (o.shape.length !== 2 || o.shape[0] !== T || o.shape[1] !== dv) {
     throw new CheckFailure(`${what}: expected shape [T, dv] = [${T}, ${dv}], got [${o.shape.join(', ')}]`);
   }
@@ -192,7 +193,10 @@ export const harness: LessonHarness = {
       run: (ctx) =>
         outcome(async () => {
           const tttGraph = learnerFunction<Ttt>(ctx, 'tttGraph', 'tttGraph(q, k, v, eta, b): Promise<Tensor>');
-          for (const [n, { T, dk, dv, b }] of [{ T: 40, dk: 16, dv: 8, b: 1 }, { T: 100, dk: 32, dv: 32, b: 16 }].entries()) {
+          for (const [n, { T, dk, dv, b }] of [
+            { T: 40, dk: 16, dv: 8, b: 1 },
+            { T: 100, dk: 32, dv: 32, b: 16 }
+          ].entries()) {
             const { q, k, v, eta } = inputs(ctx, T, dk, dv, 400 + 10 * n);
             const z = expectTensor(await tttGraph(q, k, v, eta, b), T, dv, `tttGraph(…, ${b})`);
             const c = ctx.lab.tensors.compare(z, tttReference(q, k, v, eta, b), TOLERANCE);
@@ -210,7 +214,10 @@ export const harness: LessonHarness = {
           const task = innerTask(ctx, LOSS.T, LOSS.d, LOSS.eta);
           const report: string[] = [];
           for (const b of LOSS.batches) {
-            const curve = losses(expectTensor(await ttt(task.q, task.k, task.v, task.eta, b), LOSS.T, LOSS.d, `ttt(…, ${b})`), task.next);
+            const curve = losses(
+              expectTensor(await ttt(task.q, task.k, task.v, task.eta, b), LOSS.T, LOSS.d, `ttt(…, ${b})`),
+              task.next
+            );
             // First 16 tokens against the last 64: a fall of 100× or more counts as converging.
             const [first, last] = [mean(curve.slice(0, 16)), mean(curve.slice(-64))];
             const ratio = Number.isFinite(last) ? first / last : 0;
@@ -218,10 +225,16 @@ export const harness: LessonHarness = {
             const summary = `b = ${b}: η·λ_max ∈ [${rho.min.toFixed(2)}, ${rho.max.toFixed(2)}], loss ${fmt(first)} → ${fmt(last)}`;
             report.push(summary);
             if (rho.max <= 2 && !(ratio >= 100)) {
-              return { pass: false, message: `${summary}: every step is a contraction here, so the loss should fall at least 100×. Check the gradient g_s = η_s (W₀ᵀ k_s − v_s) and the update W ← W₀ − Σ k_s g_sᵀ.` };
+              return {
+                pass: false,
+                message: `${summary}: every step is a contraction here, so the loss should fall at least 100×. Check the gradient g_s = η_s (W₀ᵀ k_s − v_s) and the update W ← W₀ − Σ k_s g_sᵀ.`
+              };
             }
             if (rho.min > 2 && ratio >= 100) {
-              return { pass: false, message: `${summary}: every mini-batch overshoots along its top direction (η·λ_max > 2), yet the loss fell. Are the gradients really all taken at W₀?` };
+              return {
+                pass: false,
+                message: `${summary}: every mini-batch overshoots along its top direction (η·λ_max > 2), yet the loss fell. Are the gradients really all taken at W₀?`
+              };
             }
           }
           return { pass: true, message: report.join('; ') };
@@ -234,9 +247,21 @@ export const harness: LessonHarness = {
     const setup = (size: number) => inputs(ctx, size, D, D, 1);
     const bytes = (size: number) => bytesOf(memory, size);
     if (ctx.backend === 'webgpu') {
-      await ctx.lab.sweep({ label: `b = ${B}: your WGSL kernel`, n, setup, run: (x) => ttt(x.q, x.k, x.v, x.eta, B), bytes });
+      await ctx.lab.sweep({
+        label: `b = ${B}: your WGSL kernel`,
+        n,
+        setup,
+        run: (x) => ttt(x.q, x.k, x.v, x.eta, B),
+        bytes
+      });
     } else {
-      await ctx.lab.sweep({ label: `b = ${B}: the dual form as ONNX graphs`, n, setup, run: (x) => tttGraph(x.q, x.k, x.v, x.eta, B), bytes });
+      await ctx.lab.sweep({
+        label: `b = ${B}: the dual form as ONNX graphs`,
+        n,
+        setup,
+        run: (x) => tttGraph(x.q, x.k, x.v, x.eta, B),
+        bytes
+      });
     }
     await batchPlot(ctx, ttt);
     await lossPlot(ctx, ttt);
@@ -268,8 +293,16 @@ async function batchPlot(ctx: LessonContext, ttt: Ttt) {
     y: { label: 'time (ms, median)', log: true },
     series: [
       { label: `measured: your ttt on ${ctx.backend}`, points: measured },
-      { label: 'if time ∝ total work (one core)', points: sizes.map((b) => [b, (base * work(b)) / work(1)]), dashed: true },
-      { label: 'if time ∝ sequential depth (an ideal wide GPU)', points: sizes.map((b) => [b, (base * depth(b)) / depth(1)]), dashed: true }
+      {
+        label: 'if time ∝ total work (one core)',
+        points: sizes.map((b) => [b, (base * work(b)) / work(1)]),
+        dashed: true
+      },
+      {
+        label: 'if time ∝ sequential depth (an ideal wide GPU)',
+        points: sizes.map((b) => [b, (base * depth(b)) / depth(1)]),
+        dashed: true
+      }
     ]
   });
 }
@@ -281,7 +314,8 @@ async function lossPlot(ctx: LessonContext, ttt: Ttt) {
   for (const b of LOSS.batches) {
     const curve = losses(await ttt(task.q, task.k, task.v, task.eta, b), task.next);
     const points: [number, number][] = [];
-    for (let t = 0; t + 16 <= curve.length; t += 16) points.push([t + 8, Math.log10(Math.max(mean(curve.slice(t, t + 16)), 1e-30))]);
+    for (let t = 0; t + 16 <= curve.length; t += 16)
+      points.push([t + 8, Math.log10(Math.max(mean(curve.slice(t, t + 16)), 1e-30))]);
     series.push({ label: `b = ${b}`, points });
   }
   ctx.lab.plot({

@@ -15,7 +15,10 @@ function chunkStep(g: Graph, C: number, S: Value, Q: Value, K: Value, V: Value, 
   const zero = g.constant(0);
   const row = g.reshape(g.range(C), [C, 1]);
   const col = g.reshape(g.range(C), [1, C]);
-  const eye = g.constant(Array.from({ length: C * C }, (_, x) => (x % (C + 1) === 0 ? 1 : 0)), [C, C]);
+  const eye = g.constant(
+    Array.from({ length: C * C }, (_, x) => (x % (C + 1) === 0 ? 1 : 0)),
+    [C, C]
+  );
 
   // L = tril(diag(β) K Kᵀ, −1): strictly below the diagonal (column < row). B is a [C, 1]
   // column, so B ⊙ X scales row r of X by β_r.
@@ -48,7 +51,15 @@ function groupGraph(chunks: number, C: number, dk: number, dv: number) {
   let S = g.input('s', [dk, dv]);
   const outputs: Value[] = [];
   for (let c = 0; c < chunks; c++) {
-    const step = chunkStep(g, C, S, g.input(`q${c}`, [C, dk]), g.input(`k${c}`, [C, dk]), g.input(`v${c}`, [C, dv]), g.input(`beta${c}`, [C, 1]));
+    const step = chunkStep(
+      g,
+      C,
+      S,
+      g.input(`q${c}`, [C, dk]),
+      g.input(`k${c}`, [C, dk]),
+      g.input(`v${c}`, [C, dv]),
+      g.input(`beta${c}`, [C, 1])
+    );
     outputs.push(step.O);
     S = step.S;
   }
@@ -82,7 +93,12 @@ export async function deltaRuleChunked(q: Tensor, k: Tensor, v: Tensor, beta: Te
     const feeds: Record<string, Tensor> = { s: state };
     for (let c = 0; c < chunks; c++) {
       const start = first + c * C;
-      Object.assign(feeds, { [`q${c}`]: rows(q, start, C), [`k${c}`]: rows(k, start, C), [`v${c}`]: rows(v, start, C), [`beta${c}`]: rows(beta, start, C) });
+      Object.assign(feeds, {
+        [`q${c}`]: rows(q, start, C),
+        [`k${c}`]: rows(k, start, C),
+        [`v${c}`]: rows(v, start, C),
+        [`beta${c}`]: rows(beta, start, C)
+      });
     }
     const result = await onnx.run(g, feeds);
     outputs.forEach((o, c) => {

@@ -57,7 +57,12 @@ export async function tttGraph(q: Tensor, k: Tensor, v: Tensor, eta: Tensor, b: 
     const feeds: Record<string, Tensor> = { w: weights };
     for (let c = 0; c < batches; c++) {
       const start = first + c * b;
-      Object.assign(feeds, { [`q${c}`]: rows(q, start, b), [`k${c}`]: rows(k, start, b), [`v${c}`]: rows(v, start, b), [`eta${c}`]: rows(eta, start, b) });
+      Object.assign(feeds, {
+        [`q${c}`]: rows(q, start, b),
+        [`k${c}`]: rows(k, start, b),
+        [`v${c}`]: rows(v, start, b),
+        [`eta${c}`]: rows(eta, start, b)
+      });
     }
     const result = await onnx.run(g, feeds);
     outputs.forEach((z, c) => {

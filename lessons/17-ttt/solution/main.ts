@@ -28,7 +28,12 @@ async function tttWebGpu(q: Tensor, k: Tensor, v: Tensor, eta: Tensor, b: number
   const scores = gpu.scratch(T * b, 'scores'); // [T, b]: q_t·k_s inside each mini-batch
   const params = gpu.uniform({ t: ['u32', T], dk: ['u32', dk], dv: ['u32', dv], b: ['u32', b] }, 'params');
   const o = gpu.output([T, dv], 'o');
-  await gpu.dispatch({ code: shader, entryPoint: 'scores', bindings: [qb, kb, scores, params], workgroups: [Math.ceil(T / 64)] });
+  await gpu.dispatch({
+    code: shader,
+    entryPoint: 'scores',
+    bindings: [qb, kb, scores, params],
+    workgroups: [Math.ceil(T / 64)]
+  });
   await gpu.dispatch({
     code: shader,
     bindings: [qb, kb, scores, params, gpu.input(v, 'v'), gpu.input(eta, 'eta'), o],

@@ -63,7 +63,8 @@ export function createGpu(
   nextSerial: () => number
 ) {
   const live = new Set<Buf>();
-  const pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  type Compiled = { pipe: GPUComputePipeline; layout: GPUBindGroupLayout; declared: number };
+  const pipelines = new Map<string, Promise<Compiled>>();
   const hasTimestamps = device?.features.has('timestamp-query') ?? false;
 
   function need(): GPUDevice {
@@ -117,11 +118,7 @@ export function createGpu(
     tracker.free(buf.trackId);
   }
 
-  async function pipeline(
-    code: string,
-    entryPoint: string,
-    file: string
-  ): Promise<{ pipe: GPUComputePipeline; layout: GPUBindGroupLayout; declared: number }> {
+  async function pipeline(code: string, entryPoint: string, file: string): Promise<Compiled> {
     const key = `${entryPoint}\u0000${code}`;
     let p = pipelines.get(key);
     if (!p) {
