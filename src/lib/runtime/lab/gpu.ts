@@ -63,7 +63,7 @@ export function createGpu(
   nextSerial: () => number
 ) {
   const live = new Set<Buf>();
-  type Compiled = { pipe: GPUComputePipeline; layout: GPUBindGroupLayout; declared: number };
+  type Compiled = { pipe: GPUComputePipeline; layout: GPUBindGroupLayout };
   const pipelines = new Map<string, Promise<Compiled>>();
   const hasTimestamps = device?.features.has('timestamp-query') ?? false;
 
@@ -118,8 +118,8 @@ export function createGpu(
     tracker.free(buf.trackId);
   }
 
-  async function pipeline(code: string, entryPoint: string, file: string): Promise<Compiled> {
-    const key = `${entryPoint}\u0000${code}`;
+  async function pipeline(code: string, entryPoint: string, file: string, bindings: number): Promise<Compiled> {
+    const key = `${entryPoint}\u0000${bindings}\u0000${code}`;
     let p = pipelines.get(key);
     if (!p) {
       p = (async () => {
@@ -145,9 +145,12 @@ export function createGpu(
             more
           });
         }
-        // An explicit layout from the shader's declarations keeps every binding's slot, even one the
-        // entry point does not use yet (a starter's TODO), where layout 'auto' would drop it.
-        const kinds = declaredBindings(code);
+        // When the dispatch binds every buffer the shader declares, an explicit layout from those
+        // declarations keeps each slot, even one the entry point does not use yet (a starter's TODO),
+        // where layout 'auto' would drop it. A file with several entry points, each binding a subset,
+        // keeps the automatic layout.
+        const declaredKinds = declaredBindings(code);
+        const kinds = declaredKinds?.length === bindings ? declaredKinds : null;
         try {
           const layout = kinds
             ? d.createBindGroupLayout({
@@ -164,7 +167,7 @@ export function createGpu(
             layout: layout ? d.createPipelineLayout({ label: file, bindGroupLayouts: [layout] }) : 'auto',
             compute: { module, entryPoint }
           });
-          return { pipe, layout: layout ?? pipe.getBindGroupLayout(0), declared: kinds?.length ?? 0 };
+          return { pipe, layout: layout ?? pipe.getBindGroupLayout(0) };
         } catch (err) {
           throw new LabError({ kind: 'wgsl', file, message: `${file}: ${(err as Error).message}` });
         }
@@ -178,12 +181,7 @@ export function createGpu(
   async function dispatch(job: Dispatch): Promise<{ gpuMs: number | null }> {
     const d = need();
     const file = job.file ?? fileOf(job.code) ?? 'shader.wgsl';
-    const { pipe, layout, declared } = await pipeline(job.code, job.entryPoint ?? 'main', file);
-    if (declared > job.bindings.length) {
-      throw apiError(
-        `${file} declares ${declared} bindings in @group(0), but the dispatch passes ${job.bindings.length}: give one buffer per @binding, in order`
-      );
-    }
+    const { pipe, layout } = await pipeline(job.code, job.entryPoint ?? 'main', file, job.bindings.length);
     const [x, y = 1, z = 1] = job.workgroups;
     const maxWg = d.limits.maxComputeWorkgroupsPerDimension;
     for (const [axis, count] of [
