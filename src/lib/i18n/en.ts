@@ -33,7 +33,8 @@ export const en = {
   'workbench.saved': 'Saved in this browser',
   'workbench.outdated':
     'This lesson changed since you saved your code. Your copy is kept; Reset gives you the new starter.',
-  'workbench.running': 'Running {done} of {total} sequence lengths…',
+  'workbench.starting': 'Starting…',
+  'workbench.running': '{series}: {done} of {total} sequence lengths…',
   'workbench.checking': 'Checking…',
   'workbench.idle': 'Press Run to time your code over sequence lengths, or Check to test it.',
   'workbench.stopped': 'Stopped. The page is yours again.',

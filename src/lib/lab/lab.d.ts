@@ -27,7 +27,11 @@ declare module 'lab' {
     readonly message: string;
   }
 
-  /** Making, comparing and describing tensors. Random tensors are seeded, so every run sees the same inputs. */
+  /**
+   * Making, comparing and describing tensors. Random tensors are seeded, so every run sees the same
+   * inputs. Every tensor made here counts in the measured memory series, like a GPU buffer, until
+   * the end of the timed call that made it (or of the sweep point, for tensors made in setup).
+   */
   export const tensors: {
     /** A tensor of zeros. */
     zeros(shape: readonly number[]): Tensor;
@@ -35,13 +39,7 @@ declare module 'lab' {
     from(shape: readonly number[], values: ArrayLike<number>): Tensor;
     /** Standard-normal values from a seeded generator: the same seed gives the same tensor. */
     randn(shape: readonly number[], seed?: number): Tensor;
-    /**
-     * A zero tensor that counts as memory your code allocated (the measured memory series), like a
-     * GPU buffer does: use it for the working memory of CPU code. Released at the end of each
-     * timed repeat, or with {@link tensors.free}.
-     */
-    alloc(shape: readonly number[], label: string): Tensor;
-    /** Stop counting a tensor made by {@link tensors.alloc}. */
+    /** Stop counting a tensor in the measured memory (it is released at the end of each timed call anyway). */
     free(tensor: Tensor): void;
     /** Number of elements of a shape. */
     size(shape: readonly number[]): number;

@@ -45,8 +45,11 @@ export interface MemoryModel {
   label: string;
   /** The buffers one run needs at sequence length n. */
   buffers(n: number): BufferModel[];
-  /** Floating-point operations of one run at sequence length n (2 per multiply–add), when meaningful. */
-  flops?(n: number): number;
+  /**
+   * Floating-point operations of one run at sequence length n (2 per multiply–add), for the series
+   * with this label (a lesson with several series answers per series; undefined where not meaningful).
+   */
+  flops?(n: number, series: string): number | undefined;
 }
 
 export function bytesOf(model: MemoryModel, n: number): { largest: number; total: number } {

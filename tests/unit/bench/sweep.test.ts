@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { MemoryTracker } from '$lib/bench/memory';
-import { limitReason, runSweep, sampleOf } from '$lib/bench/sweep';
+import { limitReason, runSweep, sampleOf, timeRepeats } from '$lib/bench/sweep';
 import type { DeviceLimits, SweepPoint } from '$lib/bench/types';
 
 const MiB = 1024 * 1024;
@@ -71,12 +71,15 @@ describe('runSweep', () => {
         warmup: 0,
         repeats: 1,
         setup: () => 0,
-        run: () => void ran++,
+        run: () => {
+          ran++;
+          e.advance(5);
+        },
         bytes: (n) => ({ largest: 4 * n * n, total: 4 * n * n })
       },
       e.env
     );
-    expect(ran).toBe(1);
+    expect(ran).toBe(1); // N = 4096 once (no warm-up, one repeat); N = 8192 never
     expect(e.points[1].status).toBe('skipped-limit');
     expect(e.points[1].reason).toBe('largest buffer 256 MiB exceeds maxStorageBufferBindingSize (128 MiB)');
     expect(limitReason({ largest: 1, total: 600 * MiB }, limits)).toMatch(/over budget/);
@@ -123,6 +126,26 @@ describe('runSweep', () => {
       )
     ).rejects.toThrow('boom');
     expect(e.points).toEqual([{ series: 's', n: 1, status: 'error', reason: 'boom' }]);
+  });
+});
+
+describe('timeRepeats', () => {
+  test('a call too short for the clock is batched: each sample is the mean of enough calls', async () => {
+    const e = env(() => 0);
+    let calls = 0;
+    const r = await timeRepeats(
+      () => {
+        calls++;
+        e.advance(0.1);
+      },
+      e.env,
+      1,
+      3
+    );
+    // 0.1 ms per call: 2 ms needs 20 calls per sample; 1 warm-up + 3 × 20.
+    expect(r.inner).toBe(20);
+    expect(calls).toBe(61);
+    r.samples.forEach((ms) => expect(ms).toBeCloseTo(0.1, 9));
   });
 });
 

@@ -39,7 +39,7 @@ describe('tensors', () => {
 });
 
 describe('tracked CPU tensors', () => {
-  test('alloc counts toward measured memory until freed, and a timed repeat releases it', async () => {
+  test('tensors made through the lab count toward measured memory until freed or the call ends', async () => {
     const { createLab } = await import('$lib/runtime/lab');
     const lab = createLab({
       backend: 'wasm',
@@ -53,14 +53,14 @@ describe('tracked CPU tensors', () => {
       now: () => performance.now(),
       fileOf: () => undefined
     });
-    const t = lab.module.tensors.alloc([4, 4], 'work');
+    const t = lab.module.tensors.zeros([4, 4]);
     expect(lab.tracker.current).toBe(64);
     lab.module.tensors.free(t);
     expect(lab.tracker.current).toBe(0);
     const points = await lab.module.sweep({
       n: [8, 16],
       setup: (n) => n,
-      run: (n) => void lab.module.tensors.alloc([n, n], 'scores')
+      run: (n) => void lab.module.tensors.zeros([n, n])
     });
     // Each repeat's N×N floats are its peak, and they are released after it.
     expect(points.map((p) => p.peakBytes)).toEqual([4 * 64, 4 * 256]);

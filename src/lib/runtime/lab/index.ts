@@ -5,7 +5,7 @@
  */
 import type { Backend, Graph, Plot, SweepOptions, Tensor, Timing } from 'lab';
 import { MemoryTracker } from '$lib/bench/memory';
-import { type DeviceTime, runSweep, sampleOf } from '$lib/bench/sweep';
+import { type DeviceTime, runSweep, timeRepeats } from '$lib/bench/sweep';
 import { summarize } from '$lib/bench/stats';
 import type { DeviceLimits, SweepPoint, TimerKind } from '$lib/bench/types';
 import type { PlotData, SweepSettings, WireTensor } from '../protocol';
@@ -90,6 +90,10 @@ export function createLab(env: LabEnv) {
     cpuLive.delete(t);
     tracker.free(entry.trackId);
   };
+  const track = (t: Tensor, label: string): Tensor => {
+    cpuLive.set(t, { trackId: tracker.alloc(label, t.data.byteLength), serial: nextSerial() });
+    return t;
+  };
   const releaseSince = (m: number) => {
     gpu.destroySince(m);
     for (const [t, entry] of [...cpuLive]) if (entry.serial > m) freeTensor(t);
@@ -148,14 +152,9 @@ export function createLab(env: LabEnv) {
 
   const module = {
     tensors: {
-      zeros: tensors.zeros,
-      from: tensors.from,
-      randn: tensors.randn,
-      alloc(shape: readonly number[], label: string): Tensor {
-        const t = tensors.zeros(shape);
-        cpuLive.set(t, { trackId: tracker.alloc(String(label), t.data.byteLength), serial: nextSerial() });
-        return t;
-      },
+      zeros: (shape: readonly number[]) => track(tensors.zeros(shape), 'zeros'),
+      from: (shape: readonly number[], values: ArrayLike<number>) => track(tensors.from(shape, values), 'from'),
+      randn: (shape: readonly number[], seed?: number) => track(tensors.randn(shape, seed), 'randn'),
       free: freeTensor,
       size: tensors.size,
       compare: tensors.compare
@@ -166,23 +165,12 @@ export function createLab(env: LabEnv) {
     log: (...values: unknown[]) => env.log('log', values.map(describe).join(' ')),
     async time(fn: () => unknown, options: { warmup?: number; repeats?: number } = {}): Promise<Timing> {
       if (typeof fn !== 'function') throw apiError('time(fn) needs a function to time');
-      const samples: number[] = [];
-      let timer: TimerKind = 'wall';
-      const warmup = options.warmup ?? 1;
-      const repeats = Math.max(1, options.repeats ?? 5);
-      for (let i = 0; i < warmup + repeats; i++) {
-        const m = mark();
-        takeDeviceTime();
-        const t0 = env.now();
-        await fn();
-        const wall = env.now() - t0;
-        releaseSince(m);
-        const device = takeDeviceTime();
-        if (i < warmup) continue;
-        const sample = sampleOf(wall, device);
-        timer = sample.timer;
-        samples.push(sample.ms);
-      }
+      const { samples, timer } = await timeRepeats(
+        fn,
+        { now: env.now, tracker, takeDeviceTime, mark, releaseSince },
+        options.warmup ?? 1,
+        Math.max(1, options.repeats ?? 5)
+      );
       const s = summarize(samples);
       return { medianMs: s.median, p25Ms: s.p25, p75Ms: s.p75, samplesMs: samples, timer };
     },
