@@ -1,0 +1,22 @@
+/**
+ * Analytic memory of one run of the tiled kernel (flash.wgsl) for one head: Q, K, V and O are
+ * N×d float32, plus a 4-byte load counter and a 16-byte uniform. Nothing grows like N²: the
+ * scores live one tile at a time in workgroup memory (2·B_c·d floats, a constant), so the total
+ * grows like N. Compare naive.ts, whose N×N score buffer stops at N ≈ 5,792 under 128 MiB.
+ */
+import type { MemoryModel } from '$lib/lessons/types';
+
+/** Head dimension of the sweep: with 16 KiB of workgroup memory it gives B_c = ⌈4096/256⌉ = 16. */
+export const D = 64;
+
+export const memory: MemoryModel = {
+  label: 'analytic (tiled WGSL kernel): 16·N·d bytes',
+  buffers: (n) => [
+    { name: 'q', bytes: 4 * n * D },
+    { name: 'k', bytes: 4 * n * D },
+    { name: 'v', bytes: 4 * n * D },
+    { name: 'o', bytes: 4 * n * D },
+    { name: 'loads', bytes: 4 },
+    { name: 'params', bytes: 16 }
+  ]
+};
