@@ -1,0 +1,46 @@
+// Recurrent linear attention for one head: the RNN view. One invocation per column j of the
+// state S (dk×dv); it walks through the tokens in order, so its work is N·dk per column and its
+// memory is one column of S (and of z), whatever N is.
+//   S_t = S_{t−1} + φ(k_t) v_tᵀ     z_t = z_{t−1} + φ(k_t)
+//   o_t = S_tᵀ φ(q_t)               (÷ φ(q_t)·z_t when normalising)
+struct Params {
+  n: u32,          // sequence length N
+  dk: u32,         // key width (at most MAX_DK)
+  dv: u32,         // value width
+  normalize: u32,  // 1: divide by φ(q_t)·z_t
+}
+
+@group(0) @binding(0) var<storage, read> q: array<f32>;        // φ(Q) [N, dk]
+@group(0) @binding(1) var<storage, read> k: array<f32>;        // φ(K) [N, dk]
+@group(0) @binding(2) var<storage, read> v: array<f32>;        // V    [N, dv]
+@group(0) @binding(3) var<storage, read_write> o: array<f32>;  // O    [N, dv]
+@group(0) @binding(4) var<uniform> p: Params;
+
+const MAX_DK = 64u;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let j = gid.x;
+  if (j >= p.dv) {
+    return;
+  }
+  var s: array<f32, MAX_DK>;  // column j of S, starts at zero
+  var z: array<f32, MAX_DK>;  // the normaliser z (the same in every column)
+
+  for (var t = 0u; t < p.n; t++) {
+    let vtj = v[t * p.dv + j];
+    var num = 0.0;
+    var den = 0.0;
+    for (var i = 0u; i < p.dk; i++) {
+      // Token t joins the memory first: its output sees s ≤ t, itself included.
+      let ki = k[t * p.dk + i];
+      s[i] += ki * vtj;
+      z[i] += ki;
+      // Then read it out with φ(q_t).
+      let qi = q[t * p.dk + i];
+      num += qi * s[i];
+      den += qi * z[i];
+    }
+    o[t * p.dv + j] = select(num, num / den, p.normalize == 1u);
+  }
+}
