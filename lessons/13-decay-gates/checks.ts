@@ -213,9 +213,10 @@ export const harness: LessonHarness = {
       title: 'Memory horizon per RetNet head',
       x: { label: 'head h' },
       y: { label: 'tokens', log: true },
+      // chart.js draws the first series on top: the dashed analytic line stays visible over the measured one.
       series: [
-        { label: `Σ_t decay^t from your kernel (one token, T = ${t})`, points: measured },
-        { label: '1/(1 − γ_h) = 2^(5+h), γ_h = 1 − 2^(−5−h)', points: heads.map((h) => [h, 1 / (1 - retnetGamma(h))]), dashed: true }
+        { label: '1/(1 − γ_h) = 2^(5+h), γ_h = 1 − 2^(−5−h)', points: heads.map((h) => [h, 1 / (1 - retnetGamma(h))]), dashed: true },
+        { label: `Σ_t decay^t from your kernel (one token, T = ${t})`, points: measured }
       ]
     });
   }
