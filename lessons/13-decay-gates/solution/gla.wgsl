@@ -1,0 +1,95 @@
+// Chunked gated linear attention for one head, in two passes (the shape of fla's chunk kernels):
+//   S_t = e^{g_t} S_{t−1} + k_t v_tᵀ,   o_t = scale · S_tᵀ q_t,   g_t ≤ 0 (a log decay).
+// Inside a chunk, b_t = g_start + … + g_t is the log decay from the chunk's start to token t:
+// token s reaches token t ≥ s (same chunk) with weight e^{b_t − b_s}.
+struct Params {
+  t: u32,      // sequence length T
+  dk: u32,     // key/query width
+  dv: u32,     // value width (≤ 64)
+  chunk: u32,  // chunk size C
+  scale: f32,
+}
+
+// `states` uses bindings 0–4, `outputs` all 7: each entry point's layout is the prefix it uses.
+@group(0) @binding(0) var<storage, read> k: array<f32>;        // [T, dk]
+@group(0) @binding(1) var<storage, read> v: array<f32>;        // [T, dv]
+@group(0) @binding(2) var<storage, read> g: array<f32>;        // [T]
+@group(0) @binding(3) var<storage, read_write> h: array<f32>;  // [T/C, dk, dv], entering each chunk
+@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(5) var<storage, read> q: array<f32>;        // [T, dk]
+@group(0) @binding(6) var<storage, read_write> o: array<f32>;  // [T, dv]
+
+// Pass 1, sequential over chunks: one invocation per state row i, holding S[i, :] in registers.
+@compute @workgroup_size(16)
+fn states(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.x;
+  if (i >= p.dk) {
+    return;
+  }
+  var s: array<f32, 64>;
+  for (var start = 0u; start < p.t; start += p.chunk) {
+    let end = min(start + p.chunk, p.t);
+    let row = (start / p.chunk) * p.dk * p.dv + i * p.dv;
+    var bLast = 0.0;
+    for (var r = start; r < end; r++) {
+      bLast += g[r];
+    }
+    for (var j = 0u; j < p.dv; j++) {
+      h[row + j] = s[j];                 // what the queries of this chunk will read
+      s[j] *= exp(bLast);                // the whole chunk decays the old state
+    }
+    // S ← e^{b_last} S + Σ_r e^{b_last − b_r} k_r v_rᵀ.
+    // One exp of a difference, e^{b_last − b_r}: never e^{b_last}·e^{−b_r}, which overflows.
+    var b = 0.0;
+    for (var r = start; r < end; r++) {
+      b += g[r];
+      let w = exp(bLast - b) * k[r * p.dk + i];
+      for (var j = 0u; j < p.dv; j++) {
+        s[j] += w * v[r * p.dv + j];
+      }
+    }
+  }
+}
+
+// Pass 2, parallel over tokens: one invocation per query row t.
+@compute @workgroup_size(64)
+fn outputs(@builtin(global_invocation_id) gid: vec3u) {
+  let t = gid.x;
+  if (t >= p.t) {
+    return;
+  }
+  let start = (t / p.chunk) * p.chunk;
+  let state = (t / p.chunk) * p.dk * p.dv;
+  var bt = 0.0;
+  for (var r = start; r <= t; r++) {
+    bt += g[r];
+  }
+  var acc: array<f32, 64>;
+
+  // Earlier chunks, through the state: the state has decayed by e^{b_t} since the chunk began.
+  let fromState = exp(bt);
+  for (var i = 0u; i < p.dk; i++) {
+    let qi = fromState * q[t * p.dk + i];
+    for (var j = 0u; j < p.dv; j++) {
+      acc[j] += qi * h[state + i * p.dv + j];
+    }
+  }
+
+  // This chunk, directly: Σ_{s ≤ t} D_ts (q_t · k_s) v_s with the decay mask D_ts = e^{b_t − b_s}.
+  var bs = 0.0;
+  for (var s = start; s <= t; s++) {
+    bs += g[s];
+    var dot = 0.0;
+    for (var i = 0u; i < p.dk; i++) {
+      dot += q[t * p.dk + i] * k[s * p.dk + i];
+    }
+    let w = exp(bt - bs) * dot;
+    for (var j = 0u; j < p.dv; j++) {
+      acc[j] += w * v[s * p.dv + j];
+    }
+  }
+
+  for (var j = 0u; j < p.dv; j++) {
+    o[t * p.dv + j] = p.scale * acc[j];
+  }
+}
