@@ -44,7 +44,9 @@ const attentionOf = (ctx: LessonContext) =>
 async function run(ctx: LessonContext, q: Tensor, k: Tensor, v: Tensor): Promise<FlashResult> {
   const r = await attentionOf(ctx)(q, k, v);
   if (!r || !isTensor(r.o)) {
-    throw new CheckFailure(`attention must resolve to { o: Tensor, bc, br, loads }, got ${JSON.stringify(r)?.slice(0, 80)}`);
+    throw new CheckFailure(
+      `attention must resolve to { o: Tensor, bc, br, loads }, got ${JSON.stringify(r)?.slice(0, 80)}`
+    );
   }
   return r;
 }
@@ -135,7 +137,11 @@ export const harness: LessonHarness = {
       title: '(a) onlineSoftmax: max and Σ e^{s−max} of a row in one pass',
       run: (ctx) =>
         outcome(() => {
-          const f = learnerFunction<OnlineSoftmax>(ctx, 'onlineSoftmax', 'onlineSoftmax(scores: Iterable<number>): { max, sum }');
+          const f = learnerFunction<OnlineSoftmax>(
+            ctx,
+            'onlineSoftmax',
+            'onlineSoftmax(scores: Iterable<number>): { max, sum }'
+          );
           const random = Array.from(ctx.lab.tensors.randn([1000], 5).data, (x) => 500 + 40 * x);
           const rows: [string, number[]][] = [
             ['increasing scores 1000, 1001, …, 1063', Array.from({ length: 64 }, (_, j) => 1000 + j)],
@@ -148,7 +154,10 @@ export const harness: LessonHarness = {
             const want = softmaxStats(row);
             const got = f(stream(row));
             if (!got || typeof got.max !== 'number' || typeof got.sum !== 'number') {
-              return { pass: false, message: `onlineSoftmax must return { max: number, sum: number }, got ${JSON.stringify(got)}` };
+              return {
+                pass: false,
+                message: `onlineSoftmax must return { max: number, sum: number }, got ${JSON.stringify(got)}`
+              };
             }
             const sumOk = Math.abs(got.sum - want.sum) <= 1e-9 * want.sum;
             if (got.max === want.max && sumOk) continue;
@@ -156,7 +165,8 @@ export const harness: LessonHarness = {
             if (!Number.isFinite(got.sum)) hint = ' e^1000 is Infinity even in float64: exponentiate s − max, never s.';
             else if (got.max !== want.max) hint = ' max must be the largest score seen.';
             else if (Math.abs(got.sum - unrescaledSum(row)) <= 1e-9 * want.sum) {
-              hint = ' That is Σ e^{s_j − (max so far)}: when the max grows, the terms already in sum were computed against the old max. Multiply sum by e^{oldMax − newMax} first.';
+              hint =
+                ' That is Σ e^{s_j − (max so far)}: when the max grows, the terms already in sum were computed against the old max. Multiply sum by e^{oldMax − newMax} first.';
             }
             return {
               pass: false,
@@ -172,7 +182,13 @@ export const harness: LessonHarness = {
       run: (ctx) =>
         outcome(() => {
           const f = learnerFunction<BlockSizes>(ctx, 'blockSizes', 'blockSizes(d, workgroupBytes): { bc, br }');
-          for (const [d, bytes] of [[64, 16384], [64, 32768], [8, 16384], [48, 16384], [128, 16384]]) {
+          for (const [d, bytes] of [
+            [64, 16384],
+            [64, 32768],
+            [8, 16384],
+            [48, 16384],
+            [128, 16384]
+          ]) {
             const want = blockSizesFor(d, bytes);
             const got = f(d, bytes);
             if (got?.bc !== want.bc || got?.br !== want.br) {
@@ -185,7 +201,10 @@ export const harness: LessonHarness = {
           const here = ctx.lab.gpu.available ? ctx.lab.gpu.limits.maxComputeWorkgroupStorageSize : 16384;
           const whose = ctx.lab.gpu.available ? 'this device’s' : 'WebGPU’s default';
           const { bc } = f(D, here);
-          return { pass: true, message: `with ${whose} ${formatBytes(here)} of workgroup memory and d = ${D}: B_c = ⌈${here / 4}/${4 * D}⌉ = ${bc}` };
+          return {
+            pass: true,
+            message: `with ${whose} ${formatBytes(here)} of workgroup memory and d = ${D}: B_c = ⌈${here / 4}/${4 * D}⌉ = ${bc}`
+          };
         })
     },
     {
@@ -212,7 +231,10 @@ export const harness: LessonHarness = {
             }
             return { pass: false, message: `${where}: ${cmp.message}.${hint}` };
           }
-          return { pass: true, message: `matches for ${OUTPUT_CASES.map((c) => `N = ${c.n} (d = ${c.d})`).join(', ')}` };
+          return {
+            pass: true,
+            message: `matches for ${OUTPUT_CASES.map((c) => `N = ${c.n} (d = ${c.d})`).join(', ')}`
+          };
         })
     },
     {
@@ -234,10 +256,16 @@ export const harness: LessonHarness = {
           const bigTensor = t2.largestTensor && t2.largestTensor.elements >= square ? t2.largestTensor : null;
           const summary = `N = ${n1}: ${formatBytes(b1)}; N = ${n2}: ${formatBytes(b2)} (×${growth.toFixed(2)} for ×${n2 / n1} N, like N^${exponent.toFixed(2)})`;
           if (bigBuffer) {
-            return { pass: false, message: `${summary}. Buffer '${bigBuffer.label}' holds ${formatBytes(bigBuffer.bytes)}: at least N×N floats. Keep scores in workgroup memory, one tile at a time.` };
+            return {
+              pass: false,
+              message: `${summary}. Buffer '${bigBuffer.label}' holds ${formatBytes(bigBuffer.bytes)}: at least N×N floats. Keep scores in workgroup memory, one tile at a time.`
+            };
           }
           if (bigTensor) {
-            return { pass: false, message: `${summary}. Graph tensor '${bigTensor.name}' [${bigTensor.shape.join(', ')}] has N×N elements or more: feed the keys in blocks.` };
+            return {
+              pass: false,
+              message: `${summary}. Graph tensor '${bigTensor.name}' [${bigTensor.shape.join(', ')}] has N×N elements or more: feed the keys in blocks.`
+            };
           }
           if (exponent > 1.2) return { pass: false, message: `${summary}: faster than N. Which buffer grows with N²?` };
           return { pass: true, message: `${summary}` };
@@ -273,13 +301,20 @@ async function gpuTraffic(ctx: LessonContext) {
     const tr = Math.ceil(n / r.br);
     const model = `3·N·d + d·B_r·T_r(T_r − 1) = ${fmtInt(want)} (B_r = ${r.br}, T_r = ⌈N/B_r⌉ = ${tr})`;
     let hint = '';
-    if (r.loads === null || r.loads === 0) hint = ' The counter stayed 0: add each invocation’s count with atomicAdd(&loads, counted).';
+    if (r.loads === null || r.loads === 0)
+      hint = ' The counter stayed 0: add each invocation’s count with atomicAdd(&loads, counted).';
     else if (r.loads === fa2FullLoads(n, d, r.br)) {
       hint = ` That is N·d + 2·N·d·T_r: every key tile loaded for every query block. A block’s queries never see a key after the block’s last row (causal): stop loading at rowEnd.`;
     }
-    return { pass: false, message: `N = ${n}, d = ${d}: the counter says ${r.loads === null ? 'nothing' : fmtInt(r.loads)} loads of Q, K, V; the causal FA-2 model says ${model}.${hint}` };
+    return {
+      pass: false,
+      message: `N = ${n}, d = ${d}: the counter says ${r.loads === null ? 'nothing' : fmtInt(r.loads)} loads of Q, K, V; the causal FA-2 model says ${model}.${hint}`
+    };
   }
-  return { pass: true, message: `the counter equals 3·N·d + d·B_r·T_r(T_r − 1) for N = ${cases.map((c) => c.n).join(', ')}` };
+  return {
+    pass: true,
+    message: `the counter equals 3·N·d + d·B_r·T_r(T_r − 1) for N = ${cases.map((c) => c.n).join(', ')}`
+  };
 }
 
 /** WASM: elements sent to and read back from onnxruntime, against FA-1's 2Nd + T_c(3Nd + 4N), + T_c block offsets. */
@@ -302,7 +337,11 @@ async function wasmTraffic(ctx: LessonContext) {
         `2·N·d + T_c·(3·N·d + 4·N) + T_c = ${fmtInt(want)} with T_c = ${tc} (K, V once; per key block: Q, acc in, acc out, m and ℓ in and out, and the block’s start).`
     };
   }
-  return { pass: true, message: 'the floats sent to and from onnxruntime equal 2·N·d + T_c·(3·N·d + 4·N) + T_c (FA-1’s model, plus one block offset per call)' };
+  return {
+    pass: true,
+    message:
+      'the floats sent to and from onnxruntime equal 2·N·d + T_c·(3·N·d + 4·N) + T_c (FA-1’s model, plus one block offset per call)'
+  };
 }
 
 /** FlashAttention-1's block sizes (Algorithm 1): B_c = ⌈M/4d⌉ with M = bytes/4 floats, B_r = min(B_c, d). */
@@ -343,14 +382,19 @@ async function gpuSweep(ctx: LessonContext, n: number[]) {
   const { br, bc } = [...loads.values()][0] ?? { br: 16, bc: 16 };
   // The same formulas with an A100's 192 KB of SRAM per SM (FlashAttention-1, Fig. 1) as M.
   const a100 = blockSizesFor(D, 192 * 1024);
-  plotTraffic(ctx.lab, n, [
-    { label: `FA-1 model, B_c = ${bc}`, f: (m) => fa1Traffic(m, D, bc) },
-    { label: `your kernel's model, B_r = ${br}`, f: (m) => fa2CausalTraffic(m, D, br) },
-    { label: `same, if M were 192 KB: B_r = ${a100.br}`, f: (m) => fa2CausalTraffic(m, D, a100.br) }
-  ], {
-    label: 'your kernel: load counter + N·d writes of O',
-    points: [...loads].map(([m, x]) => [m, x.loads + m * D] as [number, number])
-  });
+  plotTraffic(
+    ctx.lab,
+    n,
+    [
+      { label: `FA-1 model, B_c = ${bc}`, f: (m) => fa1Traffic(m, D, bc) },
+      { label: `your kernel's model, B_r = ${br}`, f: (m) => fa2CausalTraffic(m, D, br) },
+      { label: `same, if M were 192 KB: B_r = ${a100.br}`, f: (m) => fa2CausalTraffic(m, D, a100.br) }
+    ],
+    {
+      label: 'your kernel: load counter + N·d writes of O',
+      points: [...loads].map(([m, x]) => [m, x.loads + m * D] as [number, number])
+    }
+  );
 }
 
 async function wasmSweep(ctx: LessonContext, n: number[]) {

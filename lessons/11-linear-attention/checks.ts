@@ -32,7 +32,8 @@ const OPTIONS: Options[] = [
   { featureMap: 'elu1', normalize: false },
   { featureMap: 'elu1', normalize: true }
 ];
-const describe = (o: Options) => `φ = ${o.featureMap === 'elu1' ? 'elu + 1' : 'identity'}, ${o.normalize ? 'normalised' : 'not normalised'}`;
+const describe = (o: Options) =>
+  `φ = ${o.featureMap === 'elu1' ? 'elu + 1' : 'identity'}, ${o.normalize ? 'normalised' : 'not normalised'}`;
 
 /**
  * Unnormalised linear attention sums up to N terms of size about dk, so its values and their
@@ -53,13 +54,17 @@ function inputs(ctx: LessonContext, n: number, dk: number, dv: number, seed: num
 /** A sentence naming the typical mistake that the output matches, or ''. */
 function diagnose(ctx: LessonContext, o: Tensor, q: Tensor, k: Tensor, v: Tensor, opts: Options): string {
   const same = (expected: F64) => ctx.lab.tensors.compare(o, expected, tolerance(expected)).ok;
-  if (o.data.some((x) => Number.isNaN(x))) return ' Your output has NaN in it: a division by zero, or a state read before it was written?';
-  if (o.data.every((x) => x === 0)) return ' Your output is all zeros: the state never changes. At every step add φ(k_t) v_tᵀ to S (and φ(k_t) to z).';
+  if (o.data.some((x) => Number.isNaN(x)))
+    return ' Your output has NaN in it: a division by zero, or a state read before it was written?';
+  if (o.data.every((x) => x === 0))
+    return ' Your output is all zeros: the state never changes. At every step add φ(k_t) v_tᵀ to S (and φ(k_t) to z).';
   if (same(variant(q, k, v, { ...opts, exclusive: true }))) {
     return ' Your output leaves token t out of its own sum (s < t instead of s ≤ t): add φ(k_t) v_tᵀ to the state before you read it with φ(q_t).';
   }
-  if (opts.normalize && same(reference(q, k, v, { ...opts, normalize: false }))) return ' Your output is not normalised: with normalize = true, divide by φ(q_t)·z_t.';
-  if (!opts.normalize && same(reference(q, k, v, { ...opts, normalize: true }))) return ' You divided by φ(q_t)·z_t, but this case asks for normalize = false.';
+  if (opts.normalize && same(reference(q, k, v, { ...opts, normalize: false })))
+    return ' Your output is not normalised: with normalize = true, divide by φ(q_t)·z_t.';
+  if (!opts.normalize && same(reference(q, k, v, { ...opts, normalize: true })))
+    return ' You divided by φ(q_t)·z_t, but this case asks for normalize = false.';
   if (opts.featureMap === 'elu1' && same(reference(q, k, v, { ...opts, featureMap: 'identity' }))) {
     return ' Your output is linear attention with φ = identity: the elu + 1 feature map is not applied (see phi).';
   }
@@ -73,15 +78,22 @@ async function checkForm(ctx: LessonContext, name: 'recurrent' | 'parallel') {
     const { q, k, v } = inputs(ctx, n, dk, dv, 10 * c + 1);
     for (const opts of OPTIONS) {
       const o = await form(q, k, v, opts);
-      if (!isTensor(o)) throw new CheckFailure(`${name} must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
+      if (!isTensor(o))
+        throw new CheckFailure(`${name} must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
       const expected = reference(q, k, v, opts);
       const cmp = ctx.lab.tensors.compare(o, expected, tolerance(expected));
       if (!cmp.ok) {
-        return { pass: false, message: `N = ${n}, dk = ${dk}, dv = ${dv}, ${describe(opts)}: ${cmp.message}.${diagnose(ctx, o, q, k, v, opts)}` };
+        return {
+          pass: false,
+          message: `N = ${n}, dk = ${dk}, dv = ${dv}, ${describe(opts)}: ${cmp.message}.${diagnose(ctx, o, q, k, v, opts)}`
+        };
       }
     }
   }
-  return { pass: true, message: `matches the float64 reference for N = ${CASES.map((c) => c.n).join(', ')}, with and without normalisation` };
+  return {
+    pass: true,
+    message: `matches the float64 reference for N = ${CASES.map((c) => c.n).join(', ')}, with and without normalisation`
+  };
 }
 
 const PHI_VALUES = [-6, -3, -1, -0.5, -1e-3, 0, 1e-3, 0.5, 1, 2, 5, 10];
@@ -104,8 +116,10 @@ export const harness: LessonHarness = {
               const i = Math.max(0, cmp.firstMismatch);
               const xi = PHI_VALUES[i];
               let hint = '';
-              if (kind === 'elu1' && ctx.lab.tensors.compare(y, mapPhi(x, 'identity')).ok) hint = ' That is the identity: elu + 1 still has to be written.';
-              else if (kind === 'elu1' && Math.abs(y.data[i] - (want.data[i] - 1)) < 1e-5) hint = ' That is elu(x): add 1, so that φ > 0 everywhere.';
+              if (kind === 'elu1' && ctx.lab.tensors.compare(y, mapPhi(x, 'identity')).ok)
+                hint = ' That is the identity: elu + 1 still has to be written.';
+              else if (kind === 'elu1' && Math.abs(y.data[i] - (want.data[i] - 1)) < 1e-5)
+                hint = ' That is elu(x): add 1, so that φ > 0 everywhere.';
               return {
                 pass: false,
                 message: `φ = ${kind === 'elu1' ? 'elu + 1' : 'identity'}: φ(${xi}) returned ${y.data[i]}, expected ${want.data[i]} (elu(x) + 1 is x + 1 for x > 0 and e^x for x ≤ 0).${hint}`
@@ -138,7 +152,11 @@ export const harness: LessonHarness = {
             const b = await parallel(q, k, v, opts);
             const tol = tolerance({ shape: [...b.shape], data: Float64Array.from(b.data) });
             const cmp = ctx.lab.tensors.compare(a, b, tol);
-            if (!cmp.ok) return { pass: false, message: `N = 65, d = 16, ${describe(opts)}: recurrent vs parallel: ${cmp.message}` };
+            if (!cmp.ok)
+              return {
+                pass: false,
+                message: `N = 65, d = 16, ${describe(opts)}: recurrent vs parallel: ${cmp.message}`
+              };
           }
           return { pass: true, message: 'one state of d×d numbers gives what the N×N matrix gives' };
         })

@@ -70,7 +70,13 @@ export async function recurrent(lab: Lab, q: Tensor, k: Tensor, v: Tensor): Prom
     await gpu.dispatch({
       code: RECURRENT,
       file: 'recurrent.wgsl (lesson 11)',
-      bindings: [gpu.input(q, 'q'), gpu.input(k, 'k'), gpu.input(v, 'v'), o, gpu.uniform({ n: ['u32', n], dk: ['u32', dk], dv: ['u32', dv] }, 'params')],
+      bindings: [
+        gpu.input(q, 'q'),
+        gpu.input(k, 'k'),
+        gpu.input(v, 'v'),
+        o,
+        gpu.uniform({ n: ['u32', n], dk: ['u32', dk], dv: ['u32', dv] }, 'params')
+      ],
       workgroups: [Math.ceil(dv / 64)]
     });
     return gpu.read(o);

@@ -41,8 +41,10 @@ function diagnose(ctx: LessonContext, o: Tensor, q: Tensor, k: Tensor, v: Tensor
     const want = mistake(q, k, v, c, { inclusive: false, unmasked: false, noState: false, ...slips });
     return ctx.lab.tensors.compare(o, want, tolerance(want)).ok;
   };
-  const inclusive = 'the state that chunk c reads includes chunk c itself, so its tokens count twice (once through the state, once directly): S_[c−1] sums the chunks BEFORE c (an exclusive scan)';
-  const unmasked = 'inside a chunk, token t sees the later tokens of its chunk: the intra-chunk product needs the causal mask, s ≤ t';
+  const inclusive =
+    'the state that chunk c reads includes chunk c itself, so its tokens count twice (once through the state, once directly): S_[c−1] sums the chunks BEFORE c (an exclusive scan)';
+  const unmasked =
+    'inside a chunk, token t sees the later tokens of its chunk: the intra-chunk product needs the causal mask, s ≤ t';
   if (o.data.some((x) => Number.isNaN(x))) return ' Your output has NaN in it.';
   if (o.data.every((x) => x === 0)) return ' Your output is all zeros.';
   if (like({ inclusive: true })) return ` It looks like ${inclusive}.`;
@@ -57,14 +59,22 @@ async function compareChunkwise(ctx: LessonContext, c: number, cases: { n: numbe
   for (const [i, { n, dk, dv }] of cases.entries()) {
     const { q, k, v } = inputs(ctx, n, dk, dv, 100 * c + 10 * i + 1);
     const o = await chunkwise(q, k, v, c);
-    if (!isTensor(o)) throw new CheckFailure(`chunkwise must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
+    if (!isTensor(o))
+      throw new CheckFailure(`chunkwise must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
     const want = reference(q, k, v);
     const cmp = ctx.lab.tensors.compare(o, want, tolerance(want));
     if (!cmp.ok) {
       const full = Math.floor(n / c);
       const rest = n % c;
-      const chunks = !rest ? `${full} chunk${full > 1 ? 's' : ''} of ${c}` : full ? `${full} of ${c} and one of ${rest}` : `one chunk of ${rest}`;
-      return { pass: false, message: `C = ${c}, N = ${n} (${chunks}), dk = ${dk}, dv = ${dv}: ${cmp.message}.${diagnose(ctx, o, q, k, v, c)}` };
+      const chunks = !rest
+        ? `${full} chunk${full > 1 ? 's' : ''} of ${c}`
+        : full
+          ? `${full} of ${c} and one of ${rest}`
+          : `one chunk of ${rest}`;
+      return {
+        pass: false,
+        message: `C = ${c}, N = ${n} (${chunks}), dk = ${dk}, dv = ${dv}: ${cmp.message}.${diagnose(ctx, o, q, k, v, c)}`
+      };
     }
   }
   return null;
@@ -85,7 +95,12 @@ function chunkCheck(c: number) {
     run: (ctx: LessonContext) =>
       outcome(async () => {
         const fail = await compareChunkwise(ctx, c, cases);
-        return fail ?? { pass: true, message: `matches for N = ${cases.map((x) => x.n).join(', ')} (multiples of ${c} and not)` };
+        return (
+          fail ?? {
+            pass: true,
+            message: `matches for N = ${cases.map((x) => x.n).join(', ')} (multiples of ${c} and not)`
+          }
+        );
       })
   };
 }
@@ -101,8 +116,13 @@ export const harness: LessonHarness = {
       run: (ctx) =>
         outcome(async () => {
           const shape = { n: 50, dk: 16, dv: 16 };
-          const fail = (await compareChunkwise(ctx, 1, [shape])) ?? (await compareChunkwise(ctx, 50, [shape])) ?? (await compareChunkwise(ctx, 64, [shape]));
-          return fail ?? { pass: true, message: 'C = 1 (50 chunks of one token), C = 50 and C = 64 (one chunk) all match' };
+          const fail =
+            (await compareChunkwise(ctx, 1, [shape])) ??
+            (await compareChunkwise(ctx, 50, [shape])) ??
+            (await compareChunkwise(ctx, 64, [shape]));
+          return (
+            fail ?? { pass: true, message: 'C = 1 (50 chunks of one token), C = 50 and C = 64 (one chunk) all match' }
+          );
         })
     }
   ],
@@ -126,8 +146,20 @@ export const harness: LessonHarness = {
       run: ({ q, k, v }) => chunkwise(q, k, v, CHUNK),
       bytes: (size) => bytesOf(memory, size)
     });
-    await lab.sweep({ label: 'recurrent', n, setup, run: ({ q, k, v }) => recurrent(lab, q, k, v), bytes: (size) => bytesOf(baselineMemory('recurrent', D), size) });
-    await lab.sweep({ label: 'parallel', n, setup, run: ({ q, k, v }) => parallel(lab, q, k, v), bytes: (size) => bytesOf(baselineMemory('parallel', D), size) });
+    await lab.sweep({
+      label: 'recurrent',
+      n,
+      setup,
+      run: ({ q, k, v }) => recurrent(lab, q, k, v),
+      bytes: (size) => bytesOf(baselineMemory('recurrent', D), size)
+    });
+    await lab.sweep({
+      label: 'parallel',
+      n,
+      setup,
+      run: ({ q, k, v }) => parallel(lab, q, k, v),
+      bytes: (size) => bytesOf(baselineMemory('parallel', D), size)
+    });
 
     // Time against the chunk size at one N, within a budget of its own.
     const { q, k, v } = setup(C_PLOT_N);
@@ -162,8 +194,16 @@ export const harness: LessonHarness = {
       x: { label: 'chunk size C', log: true },
       y: { label: 'count', log: true },
       series: [
-        { label: 'FLOPs per token: (C + 1)(dk + dv) + 4·dk·dv + dk·dv/C', points: C_PLOT_SIZES.map((c) => [c, flops(c)] as const), dashed: true },
-        { label: 'steps in a row: N/C + C', points: C_PLOT_SIZES.map((c) => [c, C_PLOT_N / c + c] as const), dashed: true }
+        {
+          label: 'FLOPs per token: (C + 1)(dk + dv) + 4·dk·dv + dk·dv/C',
+          points: C_PLOT_SIZES.map((c) => [c, flops(c)] as const),
+          dashed: true
+        },
+        {
+          label: 'steps in a row: N/C + C',
+          points: C_PLOT_SIZES.map((c) => [c, C_PLOT_N / c + c] as const),
+          dashed: true
+        }
       ]
     });
   }

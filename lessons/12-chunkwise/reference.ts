@@ -44,8 +44,10 @@ export function mistake(q: T, k: T, v: T, chunkSize: number, slips: Slips): F64 
     const stateEnd = slips.noState ? 0 : slips.inclusive ? end : start;
     // Directly: this chunk's tokens up to t (or all of them, without the mask).
     const directEnd = slips.unmasked ? end : t + 1;
-    for (let s = 0; s < stateEnd; s++) for (let j = 0; j < dv; j++) o.data[t * dv + j] += dot(t, s) * v.data[s * dv + j];
-    for (let s = start; s < directEnd; s++) for (let j = 0; j < dv; j++) o.data[t * dv + j] += dot(t, s) * v.data[s * dv + j];
+    for (let s = 0; s < stateEnd; s++)
+      for (let j = 0; j < dv; j++) o.data[t * dv + j] += dot(t, s) * v.data[s * dv + j];
+    for (let s = start; s < directEnd; s++)
+      for (let j = 0; j < dv; j++) o.data[t * dv + j] += dot(t, s) * v.data[s * dv + j];
   }
   return o;
 }

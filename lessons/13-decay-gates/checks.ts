@@ -26,13 +26,19 @@ const gatedFn = (ctx: LessonContext) => learnerFunction<Gated>(ctx, 'gatedAttent
 /** Data-dependent gates α_t = σ(z_t + shift) in (0, 1), stored as log decays g_t = ln α_t. */
 function logSigmoidGates(lab: Lab, t: number, seed: number, shift: number): Tensor {
   const z = lab.tensors.randn([t], seed).data;
-  return lab.tensors.from([t], Array.from(z, (x) => -Math.log1p(Math.exp(-(x + shift)))));
+  return lab.tensors.from(
+    [t],
+    Array.from(z, (x) => -Math.log1p(Math.exp(-(x + shift))))
+  );
 }
 
 /** Strong decay: g_t = −(2 + 3|z_t|), i.e. α_t ≤ e^{−2} ≈ 0.14 at every token. */
 function strongGates(lab: Lab, t: number, seed: number): Tensor {
   const z = lab.tensors.randn([t], seed).data;
-  return lab.tensors.from([t], Array.from(z, (x) => -(2 + 3 * Math.abs(x))));
+  return lab.tensors.from(
+    [t],
+    Array.from(z, (x) => -(2 + 3 * Math.abs(x)))
+  );
 }
 
 /** The most negative in-chunk cumulative log decay b, for the overflow hint. */
@@ -46,9 +52,20 @@ function deepestB(g: Tensor, chunk: number): number {
   return deepest;
 }
 
-async function runLearner(f: Gated, q: Tensor, k: Tensor, v: Tensor, g: Tensor, chunk: number, what: string): Promise<Tensor> {
+async function runLearner(
+  f: Gated,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  g: Tensor,
+  chunk: number,
+  what: string
+): Promise<Tensor> {
   const o = await f(q, k, v, g, chunk);
-  if (!isTensor(o)) throw new CheckFailure(`${what}: gatedAttention must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
+  if (!isTensor(o))
+    throw new CheckFailure(
+      `${what}: gatedAttention must return a Tensor { shape, data: Float32Array }, got ${String(o)}`
+    );
   const want = [q.shape[0], v.shape[1]];
   if (o.shape.length !== 2 || o.shape[0] !== want[0] || o.shape[1] !== want[1]) {
     throw new CheckFailure(`${what}: expected o of shape [${want.join(', ')}] ([T, dv]), got [${o.shape.join(', ')}]`);
@@ -103,7 +120,10 @@ export const harness: LessonHarness = {
               : whereHint(Math.floor(c.firstMismatch / dv), chunk);
             return { pass: false, message: `${what}: ${c.message}. ${hint}` };
           }
-          return { pass: true, message: `matches the recurrence for T = ${CASES.map((c) => c.t).join(', ')} with C = 16, 32, 64` };
+          return {
+            pass: true,
+            message: `matches the recurrence for T = ${CASES.map((c) => c.t).join(', ')} with C = 16, 32, 64`
+          };
         })
     },
     {
@@ -129,10 +149,18 @@ export const harness: LessonHarness = {
             return { pass: false, message: `${what}: row ${Math.floor(bad / d)} holds ${o.data[bad]}. ${factorised}` };
           }
           const c = tensors.compare(o, gatedReference(q, k, v, g, 1 / Math.sqrt(d)), TOLERANCE);
-          if (c.ok) return { pass: true, message: `${what}: matches the recurrence; b reaches −${depth.toFixed(0)} within a chunk and nothing overflows` };
+          if (c.ok)
+            return {
+              pass: true,
+              message: `${what}: matches the recurrence; b reaches −${depth.toFixed(0)} within a chunk and nothing overflows`
+            };
           // Does the same code pass with mild gates? Then only the strong decay breaks it.
           const gm = logSigmoidGates(ctx.lab, t, 55, 2);
-          const mild = tensors.compare(await runLearner(f, q, k, v, gm, chunk, what), gatedReference(q, k, v, gm, 1 / Math.sqrt(d)), TOLERANCE).ok;
+          const mild = tensors.compare(
+            await runLearner(f, q, k, v, gm, chunk, what),
+            gatedReference(q, k, v, gm, 1 / Math.sqrt(d)),
+            TOLERANCE
+          ).ok;
           const hint = mild
             ? `With mild gates your code is right, so the strong decay is what breaks it. ${factorised}`
             : whereHint(Math.floor(c.firstMismatch / d), chunk);
@@ -168,7 +196,10 @@ export const harness: LessonHarness = {
             const c = tensors.compare(o, retentionReference(h, q, k, v), TOLERANCE);
             if (!c.ok) {
               const hint = whereHint(Math.floor(c.firstMismatch / d), CHUNK);
-              return { pass: false, message: `RetNet head ${h} (γ = ${retnetGamma(h)}, g_t = ln γ, C = ${CHUNK}): ${c.message}. naive_retention's decay mask is D_ts = γ^(t−s). ${hint}` };
+              return {
+                pass: false,
+                message: `RetNet head ${h} (γ = ${retnetGamma(h)}, g_t = ln γ, C = ${CHUNK}): ${c.message}. naive_retention's decay mask is D_ts = γ^(t−s). ${hint}`
+              };
             }
           }
           return {
@@ -215,7 +246,11 @@ export const harness: LessonHarness = {
       y: { label: 'tokens', log: true },
       // chart.js draws the first series on top: the dashed analytic line stays visible over the measured one.
       series: [
-        { label: '1/(1 − γ_h) = 2^(5+h), γ_h = 1 − 2^(−5−h)', points: heads.map((h) => [h, 1 / (1 - retnetGamma(h))]), dashed: true },
+        {
+          label: '1/(1 − γ_h) = 2^(5+h), γ_h = 1 − 2^(−5−h)',
+          points: heads.map((h) => [h, 1 / (1 - retnetGamma(h))]),
+          dashed: true
+        },
         { label: `Σ_t decay^t from your kernel (one token, T = ${t})`, points: measured }
       ]
     });

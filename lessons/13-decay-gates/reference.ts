@@ -16,7 +16,11 @@ import { toF64 } from '$lib/lessons/check-helpers';
 type T = { shape: readonly number[]; data: ArrayLike<number> };
 
 export function gatedReference(q: T, k: T, v: T, g: T, scale: number) {
-  return runKernel('gated_linear_attention', { q: toF64(q), k: toF64(k), v: toF64(v), g: toF64(g) }, { scale, form: 'recurrent' }).o;
+  return runKernel(
+    'gated_linear_attention',
+    { q: toF64(q), k: toF64(k), v: toF64(v), g: toF64(g) },
+    { scale, form: 'recurrent' }
+  ).o;
 }
 
 export function ungatedReference(q: T, k: T, v: T, scale: number) {
@@ -31,5 +35,6 @@ export function retentionReference(h: number, q: T, k: T, v: T) {
   const t = q.shape[0];
   const g = { shape: [t], data: new Float64Array(t).fill(Math.log(retnetGamma(h))) };
   const scale = 1 / Math.sqrt(q.shape[1]);
-  return runKernel('gated_linear_attention', { q: toF64(q), k: toF64(k), v: toF64(v), g }, { scale, form: 'parallel' }).o;
+  return runKernel('gated_linear_attention', { q: toF64(q), k: toF64(k), v: toF64(v), g }, { scale, form: 'parallel' })
+    .o;
 }

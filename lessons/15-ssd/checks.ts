@@ -47,10 +47,13 @@ function makeInputs(lab: Lab, L: number, H: number, Pw: number, N: number, seed:
 
 async function runSsd(f: Ssd, i: Inputs, chunk: number, what: string): Promise<Tensor> {
   const y = await f(i.x, i.dt, i.A, i.B, i.C, chunk);
-  if (!isTensor(y)) throw new CheckFailure(`${what}: ssd must return a Tensor { shape, data: Float32Array }, got ${String(y)}`);
+  if (!isTensor(y))
+    throw new CheckFailure(`${what}: ssd must return a Tensor { shape, data: Float32Array }, got ${String(y)}`);
   const want = i.x.shape;
   if (y.shape.length !== 3 || y.shape.some((s, k) => s !== want[k])) {
-    throw new CheckFailure(`${what}: expected y of shape [${want.join(', ')}] ([L, H, P], like x), got [${y.shape.join(', ')}]`);
+    throw new CheckFailure(
+      `${what}: expected y of shape [${want.join(', ')}] ([L, H, P], like x), got [${y.shape.join(', ')}]`
+    );
   }
   return y;
 }
@@ -82,7 +85,8 @@ function ssdHint(lab: Lab, y: Tensor, i: Inputs, chunk: number, mismatch: number
 }
 
 function expectShape(what: string, t: unknown, shape: number[]): Tensor {
-  if (!isTensor(t)) throw new CheckFailure(`toGla: ${what} must be a Tensor { shape, data: Float32Array }, got ${String(t)}`);
+  if (!isTensor(t))
+    throw new CheckFailure(`toGla: ${what} must be a Tensor { shape, data: Float32Array }, got ${String(t)}`);
   if (t.shape.length !== shape.length || t.shape.some((s, k) => s !== shape[k])) {
     throw new CheckFailure(`toGla: expected ${what} of shape [${shape.join(', ')}], got [${t.shape.join(', ')}]`);
   }
@@ -101,11 +105,19 @@ export const harness: LessonHarness = {
             const i = makeInputs(ctx.lab, L, H, Pw, N, 100 + 10 * k);
             const what = `L = ${L}, H = ${H}, P = ${Pw}, N_s = ${N}, C = ${chunk}`;
             const y = await runSsd(f, i, chunk, what);
-            if (!y.data.every(Number.isFinite)) return { pass: false, message: `${what}: the output holds NaN or Infinity` };
+            if (!y.data.every(Number.isFinite))
+              return { pass: false, message: `${what}: the output holds NaN or Infinity` };
             const c = ctx.lab.tensors.compare(y, recurrence(i.x, i.dt, i.A, i.B, i.C), TOLERANCE);
-            if (!c.ok) return { pass: false, message: `${what}: ${c.message}. ${ssdHint(ctx.lab, y, i, chunk, c.firstMismatch)}` };
+            if (!c.ok)
+              return {
+                pass: false,
+                message: `${what}: ${c.message}. ${ssdHint(ctx.lab, y, i, chunk, c.firstMismatch)}`
+              };
           }
-          return { pass: true, message: `matches the recurrence for L = ${CASES.map((c) => c.L).join(', ')} with C = 16, 32, 64` };
+          return {
+            pass: true,
+            message: `matches the recurrence for L = ${CASES.map((c) => c.L).join(', ')} with C = 16, 32, 64`
+          };
         })
     },
     {
@@ -121,33 +133,60 @@ export const harness: LessonHarness = {
           let worst = 0;
           for (let h = 0; h < H; h++) {
             const m = toGla(i.x, i.dt, i.A, i.B, i.C, h);
-            if (typeof m !== 'object' || m === null) throw new CheckFailure(`toGla must return { q, k, v, g }, got ${String(m)}`);
+            if (typeof m !== 'object' || m === null)
+              throw new CheckFailure(`toGla must return { q, k, v, g }, got ${String(m)}`);
             const q = expectShape('q', m.q, [L, N]);
             const k = expectShape('k', m.k, [L, N]);
             const v = expectShape('v', m.v, [L, Pw]);
             const g = expectShape('g', m.g, [L]);
             const want = glaInputs(i.x, i.dt, i.A, i.B, i.C, h);
-            const same = (a: Tensor, b: { shape: readonly number[]; data: ArrayLike<number> }) => tensors.compare(a, b, { atol: 1e-6, rtol: 1e-5 }).ok;
+            const same = (a: Tensor, b: { shape: readonly number[]; data: ArrayLike<number> }) =>
+              tensors.compare(a, b, { atol: 1e-6, rtol: 1e-5 }).ok;
             const hints: string[] = [];
             if (!same(q, want.q) || !same(k, want.k)) {
-              hints.push(same(q, want.k) && same(k, want.q) ? 'q and k are swapped: C reads the state out (the query), B writes into it (the key).' : 'q must be C and k must be B.');
+              hints.push(
+                same(q, want.k) && same(k, want.q)
+                  ? 'q and k are swapped: C reads the state out (the query), B writes into it (the key).'
+                  : 'q must be C and k must be B.'
+              );
             }
             if (!same(v, want.v)) {
-              const xh = tensors.from([L, Pw], Array.from({ length: L * Pw }, (_, e) => i.x.data[(Math.floor(e / Pw) * H + h) * Pw + (e % Pw)]));
-              hints.push(same(v, xh) ? 'v = x is missing the step: Mamba feeds Δ_t·B_t·x_t into the state (Euler for B), so v = Δ·x.' : 'v must be head h of x, times Δ: v_t = Δ_{t,h} x_{t,h}.');
+              const xh = tensors.from(
+                [L, Pw],
+                Array.from({ length: L * Pw }, (_, e) => i.x.data[(Math.floor(e / Pw) * H + h) * Pw + (e % Pw)])
+              );
+              hints.push(
+                same(v, xh)
+                  ? 'v = x is missing the step: Mamba feeds Δ_t·B_t·x_t into the state (Euler for B), so v = Δ·x.'
+                  : 'v must be head h of x, times Δ: v_t = Δ_{t,h} x_{t,h}.'
+              );
             }
             if (!same(g, want.g)) {
               const plainA = g.data.every((a) => Math.abs(a - i.A.data[h]) < 1e-6);
-              hints.push(plainA ? 'g = A is missing the step: the decay is a_t = e^{Δ_t A}, so g_t = Δ_t·A_h.' : 'g must be the log decay of head h, g_t = Δ_{t,h}·A_h (≤ 0).');
+              hints.push(
+                plainA
+                  ? 'g = A is missing the step: the decay is a_t = e^{Δ_t A}, so g_t = Δ_t·A_h.'
+                  : 'g must be the log decay of head h, g_t = Δ_{t,h}·A_h (≤ 0).'
+              );
             }
             if (hints.length > 0) return { pass: false, message: `head ${h}: ${hints.join(' ')}` };
             const o = gla(q, k, v, g);
-            const yh = tensors.from([L, Pw], Array.from({ length: L * Pw }, (_, e) => y.data[(Math.floor(e / Pw) * H + h) * Pw + (e % Pw)]));
+            const yh = tensors.from(
+              [L, Pw],
+              Array.from({ length: L * Pw }, (_, e) => y.data[(Math.floor(e / Pw) * H + h) * Pw + (e % Pw)])
+            );
             const c = tensors.compare(o as unknown as Tensor, yh, TOLERANCE);
-            if (!c.ok) return { pass: false, message: `head ${h}: gated linear attention of your (q, k, v, g) vs the recurrence: ${c.message}` };
+            if (!c.ok)
+              return {
+                pass: false,
+                message: `head ${h}: gated linear attention of your (q, k, v, g) vs the recurrence: ${c.message}`
+              };
             worst = Math.max(worst, c.maxAbsError);
           }
-          return { pass: true, message: `on ${H} heads, lesson 13's layer reproduces the SSM recurrence (largest difference ${worst.toExponential(1)})` };
+          return {
+            pass: true,
+            message: `on ${H} heads, lesson 13's layer reproduces the SSM recurrence (largest difference ${worst.toExponential(1)})`
+          };
         })
     }
   ],

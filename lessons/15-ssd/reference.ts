@@ -56,9 +56,18 @@ export function diagonalBlocksOnly(x: T, dt: T, A: T, B: T, C: T, chunk: number)
     const { q, k, v, g } = glaInputs(x, dt, A, B, C, h);
     for (let start = 0; start < L; start += chunk) {
       const end = Math.min(start + chunk, L);
-      const rows = (t: F64, w: number): F64 => ({ shape: w ? [end - start, w] : [end - start], data: t.data.slice(start * (w || 1), end * (w || 1)) });
-      const o = runKernel('gated_linear_attention', { q: rows(q, q.shape[1]), k: rows(k, k.shape[1]), v: rows(v, P), g: rows(g, 0) }).o;
-      for (let t = start; t < end; t++) for (let p = 0; p < P; p++) out[(t * H + h) * P + p] = o.data[(t - start) * P + p];
+      const rows = (t: F64, w: number): F64 => ({
+        shape: w ? [end - start, w] : [end - start],
+        data: t.data.slice(start * (w || 1), end * (w || 1))
+      });
+      const o = runKernel('gated_linear_attention', {
+        q: rows(q, q.shape[1]),
+        k: rows(k, k.shape[1]),
+        v: rows(v, P),
+        g: rows(g, 0)
+      }).o;
+      for (let t = start; t < end; t++)
+        for (let p = 0; p < P; p++) out[(t * H + h) * P + p] = o.data[(t - start) * P + p];
     }
   }
   return { shape: [L, H, P], data: out };

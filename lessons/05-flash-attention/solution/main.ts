@@ -97,11 +97,25 @@ function blockGraph(n: number, d: number, b: number) {
   if (hit) return hit;
   const g = onnx.graph();
   const [Q, K, V] = [g.input('q', [n, d]), g.input('k', [b, d]), g.input('v', [b, d])];
-  const [start, M, L, ACC] = [g.input('start', [1, 1]), g.input('m', [n, 1]), g.input('l', [n, 1]), g.input('acc', [n, d])];
+  const [start, M, L, ACC] = [
+    g.input('start', [1, 1]),
+    g.input('m', [n, 1]),
+    g.input('l', [n, 1]),
+    g.input('acc', [n, d])
+  ];
   const s = g.mul(g.matmul(Q, g.transpose(K)), g.constant(1 / Math.sqrt(d))); // [N, b]
   // Causal mask: key start + j is in the future of row i when i < start + j.
-  const row = g.constant(Array.from({ length: n }, (_, i) => i), [n, 1]);
-  const col = g.add(start, g.constant(Array.from({ length: b }, (_, j) => j), [1, b]));
+  const row = g.constant(
+    Array.from({ length: n }, (_, i) => i),
+    [n, 1]
+  );
+  const col = g.add(
+    start,
+    g.constant(
+      Array.from({ length: b }, (_, j) => j),
+      [1, b]
+    )
+  );
   const masked = g.where(g.less(row, col), g.constant(-1e30), s);
   const blockMax = g.reduceMax(masked, 1); // [N, 1]
   const mNew = g.where(g.less(M, blockMax), blockMax, M); // max(m, blockMax)

@@ -116,12 +116,19 @@ async function phiOnGpu(x: Tensor, kind: FeatureMap, label: string): Promise<Gpu
   const len = tensors.size(x.shape);
   await gpu.dispatch({
     code: phiShader,
-    bindings: [gpu.input(x, `${label} input`), y, gpu.uniform({ len: ['u32', len], kind: ['u32', kind === 'elu1' ? 1 : 0] }, `${label} params`)],
+    bindings: [
+      gpu.input(x, `${label} input`),
+      y,
+      gpu.uniform({ len: ['u32', len], kind: ['u32', kind === 'elu1' ? 1 : 0] }, `${label} params`)
+    ],
     workgroups: [Math.max(1, Math.ceil(len / 256))]
   });
   return y;
 }
 
 function params(n: number, dk: number, dv: number, options: Options): GpuBuffer {
-  return gpu.uniform({ n: ['u32', n], dk: ['u32', dk], dv: ['u32', dv], normalize: ['u32', options.normalize ? 1 : 0] }, 'params');
+  return gpu.uniform(
+    { n: ['u32', n], dk: ['u32', dk], dv: ['u32', dv], normalize: ['u32', options.normalize ? 1 : 0] },
+    'params'
+  );
 }

@@ -23,9 +23,19 @@ export async function chunkwise(q: Tensor, k: Tensor, v: Tensor, chunkSize: numb
     const kb = gpu.input(k, 'k');
     const vb = gpu.input(v, 'v');
     // 1. ΔS_c = K_[c]ᵀ V_[c] for every chunk at once: one invocation per entry (c, i, j).
-    await gpu.dispatch({ code: shader, entryPoint: 'chunk_states', bindings: [params, states, kb, vb], workgroups: [Math.ceil((chunks * size) / 256)] });
+    await gpu.dispatch({
+      code: shader,
+      entryPoint: 'chunk_states',
+      bindings: [params, states, kb, vb],
+      workgroups: [Math.ceil((chunks * size) / 256)]
+    });
     // 2. The state before each chunk: a scan over the chunks, one invocation per entry (i, j).
-    await gpu.dispatch({ code: shader, entryPoint: 'scan_states', bindings: [params, states], workgroups: [Math.ceil(size / 64)] });
+    await gpu.dispatch({
+      code: shader,
+      entryPoint: 'scan_states',
+      bindings: [params, states],
+      workgroups: [Math.ceil(size / 64)]
+    });
     // 3. Every token at once: through the state, then inside its chunk.
     const o = gpu.output([n, dv], 'o');
     await gpu.dispatch({

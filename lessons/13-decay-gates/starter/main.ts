@@ -28,10 +28,7 @@ async function onGpu(q: Tensor, k: Tensor, v: Tensor, g: Tensor, C: number): Pro
     gpu.input(v, 'v'),
     gpu.input(g, 'g'),
     gpu.scratch(Math.ceil(t / C) * dk * dv, 'chunk states'),
-    gpu.uniform(
-      { t: ['u32', t], dk: ['u32', dk], dv: ['u32', dv], chunk: ['u32', C], scale: ['f32', scale] },
-      'params'
-    )
+    gpu.uniform({ t: ['u32', t], dk: ['u32', dk], dv: ['u32', dv], chunk: ['u32', C], scale: ['f32', scale] }, 'params')
   ];
   const o = gpu.output([t, dv], 'o');
   const pass = (entryPoint: string, bindings: typeof shared, workgroups: number) =>

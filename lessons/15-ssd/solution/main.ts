@@ -31,10 +31,7 @@ async function onGpu(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, chu
   if (P > 64 || N > 64) throw new Error(`ssd.wgsl holds 64 numbers per thread: P = ${P}, N = ${N}`);
   const chunks = Math.ceil(L / chunk);
   const bindings = [
-    gpu.uniform(
-      { len: ['u32', L], h: ['u32', H], p: ['u32', P], n: ['u32', N], chunk: ['u32', chunk] },
-      'params'
-    ),
+    gpu.uniform({ len: ['u32', L], h: ['u32', H], p: ['u32', P], n: ['u32', N], chunk: ['u32', chunk] }, 'params'),
     gpu.input(dt, 'dt'),
     gpu.input(A, 'A'),
     gpu.scratch(chunks * H * P * N, 'chunk states'),
