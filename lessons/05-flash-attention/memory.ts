@@ -18,5 +18,9 @@ export const memory: MemoryModel = {
     { name: 'o', bytes: 4 * n * D },
     { name: 'loads', bytes: 4 },
     { name: 'params', bytes: 16 }
-  ]
+  ],
+  // Tiled or naive, causal attention does the same useful work as lesson 01: query i scores i + 1
+  // keys and sums as many values, 4d FLOPs each, Σ_i 4d(i + 1) = 2d·N(N + 1). (Causal tile skipping
+  // only avoids work that is masked anyway.)
+  flops: (n) => 2 * D * n * (n + 1)
 };
