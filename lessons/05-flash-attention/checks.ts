@@ -11,7 +11,7 @@ import { CheckFailure, isTensor, learnerFunction, outcome } from '$lib/lessons/c
 import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { type BuiltGraph, graphBytes } from '$lib/runtime/lab/onnx-graph';
 import { D, memory } from './memory';
-import { naiveAttention, naiveMemory, naiveOnnxBytes } from './naive';
+import { naiveAttention, naiveAttentionMemory, naiveOnnxBytes } from '$lib/kernels/naive-attention';
 import {
   fa1Traffic,
   fa2CausalLoads,
@@ -377,7 +377,7 @@ async function gpuSweep(ctx: LessonContext, n: number[]) {
     n,
     setup: sweepInputs(ctx.lab),
     run: ({ q, k, v }) => naiveAttention(ctx.lab, q, k, v),
-    bytes: (size) => bytesOf(naiveMemory, size)
+    bytes: (size) => bytesOf(naiveAttentionMemory(D), size)
   });
   const { br, bc } = [...loads.values()][0] ?? { br: 16, bc: 16 };
   // The same formulas with an A100's 192 KB of SRAM per SM (FlashAttention-1, Fig. 1) as M.
@@ -426,7 +426,7 @@ async function wasmSweep(ctx: LessonContext, n: number[]) {
   const tiled: [number, number][] = [];
   const naive: [number, number][] = [];
   for (const size of n) {
-    if (naiveOnnxBytes(size) > WASM_BUDGET) break;
+    if (naiveOnnxBytes(size, D) > WASM_BUDGET) break;
     const { q, k, v } = inputs(ctx.lab, size, D, 1);
     const a = await ctx.lab.time(() => attention(q, k, v), { warmup: 1, repeats: 1 });
     const b = await ctx.lab.time(() => naiveAttention(ctx.lab, q, k, v), { warmup: 1, repeats: 1 });

@@ -2,7 +2,8 @@
  * Analytic memory of one run of the tiled kernel (flash.wgsl) for one head: Q, K, V and O are
  * N×d float32, plus a 4-byte load counter and a 16-byte uniform. Nothing grows like N²: the
  * scores live one tile at a time in workgroup memory (2·B_c·d floats, a constant), so the total
- * grows like N. Compare naive.ts, whose N×N score buffer stops at N ≈ 5,792 under 128 MiB.
+ * grows like N. Compare lesson 01's naive kernel (src/lib/kernels/naive-attention.ts), whose N×N
+ * score buffer stops at N ≈ 5,792 under 128 MiB.
  */
 import type { MemoryModel } from '$lib/lessons/types';
 

@@ -11,7 +11,10 @@ import { type LessonContext, bytesOf } from '$lib/lessons/types';
 import type { LessonHarness } from '$lib/lessons/types';
 import { D, kvCacheBytes, memory, stateBytes } from './memory';
 import { type FeatureMap, type Options, mapPhi, reference, variant } from './reference';
-import { softmaxAttention, softmaxMemory } from './softmax';
+import {
+  naiveAttention as softmaxAttention,
+  naiveAttentionMemory as softmaxMemory
+} from '$lib/kernels/naive-attention';
 
 type Form = (q: Tensor, k: Tensor, v: Tensor, options: Options) => Promise<Tensor>;
 type Phi = (x: Tensor, kind: FeatureMap) => Promise<Tensor>;

@@ -1,4 +1,4 @@
-// Lesson 01's naive causal attention (its solution), kept here as the baseline this lesson is
+// Lesson 01's naive causal attention (its solution), the baseline later lessons are
 // measured against: one invocation per query row, the whole N×N score matrix in GPU memory.
 struct Params {
   n: u32,      // sequence length N

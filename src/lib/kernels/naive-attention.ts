@@ -1,24 +1,15 @@
 /**
- * The baseline: lesson 01's naive causal attention, run by this lesson's sweep beside the
- * learner's tiled version. On WebGPU it is lesson 01's WGSL kernel (naive.wgsl, which writes the
- * N×N scores to a storage buffer); on WASM it is lesson 01's ONNX graph (MatMul, Mul, Where,
- * Softmax, MatMul), whose N×N tensors onnxruntime holds while it runs.
- * Cost: O(N²d) time and O(N²) memory; the N×N buffer is what stops it at the device's limit.
+ * The baseline later lessons race against: lesson 01's naive causal softmax attention for one
+ * head, run by a lesson's harness (not the learner's files). On WebGPU it is the WGSL kernel that
+ * stores the N×N scores in a storage buffer (naive-attention.wgsl); on WASM the MatMul/Softmax ONNX
+ * graph, whose N×N tensors onnxruntime holds while it runs.
+ * Cost: about 4·N²·d FLOPs (half with the causal mask) and 4·N² bytes of scores per head.
  */
 import type { Tensor } from 'lab';
 import type { Lab, MemoryModel } from '$lib/lessons/types';
-import { D } from './memory';
-import naiveShader from './naive.wgsl?raw';
+import shader from './naive-attention.wgsl?raw';
 
-export const naiveMemory: MemoryModel = {
-  label: 'analytic (naive): 4·N² + 4·4·N·d bytes',
-  buffers: (n) => [
-    { name: 'scores (N×N)', bytes: 4 * n * n },
-    { name: 'q, k, v, o', bytes: 4 * 4 * n * D },
-    { name: 'params', bytes: 16 }
-  ]
-};
-
+/** Causal softmax attention, q, k, v: [N, d] → o: [N, d], on the run's backend. */
 export async function naiveAttention(lab: Lab, q: Tensor, k: Tensor, v: Tensor): Promise<Tensor> {
   return lab.backend === 'webgpu' ? naiveGpu(lab, q, k, v) : naiveOnnx(lab, q, k, v);
 }
@@ -27,8 +18,8 @@ async function naiveGpu({ gpu }: Lab, q: Tensor, k: Tensor, v: Tensor): Promise<
   const [n, d] = q.shape;
   const o = gpu.output([n, d], 'o');
   await gpu.dispatch({
-    code: naiveShader,
-    file: 'naive.wgsl',
+    code: shader,
+    file: 'naive-attention.wgsl (lesson 01)',
     bindings: [
       gpu.input(q, 'q'),
       gpu.input(k, 'k'),
@@ -54,8 +45,20 @@ async function naiveOnnx({ onnx }: Lab, q: Tensor, k: Tensor, v: Tensor): Promis
   return (await onnx.run(g, { q, k, v }))[out.name];
 }
 
+/** Lesson 01's analytic model for head dimension d: the N×N scores plus q, k, v and o. */
+export function naiveAttentionMemory(d: number): MemoryModel {
+  return {
+    label: 'naive attention: 4·N² + 4·4·N·d bytes',
+    buffers: (n) => [
+      { name: 'scores (N×N)', bytes: 4 * n * n },
+      { name: 'q, k, v, o', bytes: 4 * 4 * n * d },
+      { name: 'params', bytes: 16 }
+    ]
+  };
+}
+
 /** Bytes of the naive ONNX graph's tensors at N, as the lab counts them (every tensor, no reuse). */
-export function naiveOnnxBytes(n: number, d = D): number {
+export function naiveOnnxBytes(n: number, d: number): number {
   // float32: q, k, v, kᵀ, out (5 N×d) and q·kᵀ, ·scale, where, softmax (4 N×N); bool: less (N×N);
   // int64: two ranges and their reshapes (4 N). The few scalar constants are left out.
   return 4 * (5 * n * d + 4 * n * n) + n * n + 8 * 4 * n;
