@@ -3,6 +3,7 @@
  * and onnxruntime-web's WASM backend called directly.
  */
 import * as ort from 'onnxruntime-web';
+import { createLab } from '$lib/runtime/lab';
 import { createEngine } from '$lib/runtime/ort/engine';
 import type { CheckResult, RunRequest, SandboxMessage } from '$lib/runtime/protocol';
 import { execute } from '$lib/runtime/sandbox/execute';
@@ -33,4 +34,20 @@ export async function runInNode(request: Partial<RunRequest> & Pick<RunRequest, 
     ortRun: (model, feeds, ep) => engine.run(model, feeds, ep)
   });
   return { results, messages };
+}
+
+/** A lab for one wasm-backend run in Node, with onnxruntime-web called directly. */
+export function nodeLab() {
+  return createLab({
+    backend: 'wasm',
+    device: null,
+    ortRun: (model, feeds, ep) => engine.run(model, feeds, ep),
+    log: () => undefined,
+    emitPoint: () => undefined,
+    emitPlot: () => undefined,
+    sweep: { n: [], warmup: 0, repeats: 1, budgetMs: 1000 },
+    wasmBudgetBytes: 1 << 30,
+    now: () => performance.now(),
+    fileOf: () => undefined
+  });
 }

@@ -2,7 +2,7 @@
  * What this browser can run: a WebGPU adapter (and which), or why not; and how many threads the
  * WASM backend gets. Shown in the backend badge and in every chart's caption.
  */
-import { wasmThreads } from './ort/client';
+import { wasmThreads } from './ort/threads';
 import type { RunContext } from '$lib/charts/export';
 import type { Backend, DeviceInfo } from './protocol';
 

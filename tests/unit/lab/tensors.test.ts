@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { compare, from, randn, zeros } from '$lib/runtime/lab/tensors';
+import { nodeLab } from '../../support/run-in-node';
 
 describe('tensors', () => {
   test('randn is seeded and roughly standard normal', () => {
@@ -40,19 +41,7 @@ describe('tensors', () => {
 
 describe('tracked CPU tensors', () => {
   test('tensors made through the lab count toward measured memory until freed or the call ends', async () => {
-    const { createLab } = await import('$lib/runtime/lab');
-    const lab = createLab({
-      backend: 'wasm',
-      device: null,
-      ortRun: () => Promise.reject(new Error('not used')),
-      log: () => undefined,
-      emitPoint: () => undefined,
-      emitPlot: () => undefined,
-      sweep: { n: [], warmup: 0, repeats: 1, budgetMs: 1000 },
-      wasmBudgetBytes: 1 << 30,
-      now: () => performance.now(),
-      fileOf: () => undefined
-    });
+    const lab = nodeLab();
     const t = lab.module.tensors.zeros([4, 4]);
     expect(lab.tracker.current).toBe(64);
     lab.module.tensors.free(t);

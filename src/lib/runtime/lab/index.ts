@@ -235,7 +235,6 @@ export function createLab(env: LabEnv) {
     module,
     tracker,
     takeDeviceTime,
-    limits: () => deviceLimits(env),
     /** Destroy every GPU buffer of the run; returns how many were still live. */
     finish(): number {
       const n = gpu.liveCount();

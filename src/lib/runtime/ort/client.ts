@@ -22,11 +22,6 @@ function start(): Worker {
   return worker;
 }
 
-/** Threads the WASM backend can use here: more than one only on a cross-origin isolated page. */
-export function wasmThreads(): number {
-  return globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
-}
-
 export function ortRun(
   model: Uint8Array,
   feeds: Record<string, WireTensor>,

@@ -9,5 +9,5 @@ export interface OrtRequest {
 }
 
 export type OrtResponse =
-  | { id: number; ok: true; ms: number; outputs: Record<string, WireTensor>; threads: number }
+  | { id: number; ok: true; ms: number; outputs: Record<string, WireTensor> }
   | { id: number; ok: false; message: string };

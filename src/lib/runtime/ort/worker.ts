@@ -6,9 +6,9 @@
 import * as ort from 'onnxruntime-web';
 import { createEngine } from './engine';
 import type { OrtRequest, OrtResponse } from './messages';
+import { wasmThreads } from './threads';
 
-const threads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
-ort.env.wasm.numThreads = threads;
+ort.env.wasm.numThreads = wasmThreads();
 ort.env.logLevel = 'error';
 
 const engine = createEngine(ort);
@@ -26,7 +26,7 @@ if (!isThread)
       let res: OrtResponse;
       try {
         const { outputs, ms } = await engine.run(req.model, req.feeds, req.ep);
-        res = { id: req.id, ok: true, ms, outputs, threads };
+        res = { id: req.id, ok: true, ms, outputs };
       } catch (err) {
         res = { id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) };
       }

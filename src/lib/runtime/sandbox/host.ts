@@ -50,17 +50,13 @@ function sandboxHtml(): Promise<string> {
 export class Sandbox {
   private frame: HTMLIFrameElement | null = null;
   private ready: Promise<void> | null = null;
+  private resolveReady: (() => void) | null = null;
   private runId = 0;
   private active: { id: number; handlers: RunHandlers; finish(o: RunOutcome): void } | null = null;
   private readonly onMessage = (e: MessageEvent) => this.receive(e);
 
   constructor(private readonly parent: HTMLElement = document.body) {
     window.addEventListener('message', this.onMessage);
-  }
-
-  /** The iframe element (for tests and for the security checks). */
-  get element(): HTMLIFrameElement | null {
-    return this.frame;
   }
 
   private boot(): Promise<void> {
@@ -82,8 +78,6 @@ export class Sandbox {
     });
     return this.ready;
   }
-
-  private resolveReady: (() => void) | null = null;
 
   /** Throw the iframe away (and with it any worker it runs); the next run boots a fresh one. */
   private reset(): void {
