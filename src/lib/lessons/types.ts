@@ -10,13 +10,65 @@ export type Backend = LabModule.Backend;
 export interface LessonContext {
   /** The exports of the learner's main.ts. */
   learner: Record<string, unknown>;
+  /** The same (frozen) lab the learner's modules imported. */
   lab: Lab;
   backend: Backend;
+  /**
+   * Run `fn` (usually one call of the learner's function) and record what it did through the lab:
+   * every allocation, dispatch and ONNX graph run. The record is kept by the harness, out of reach
+   * of learner modules, so the learner's code cannot report its own counts.
+   */
+  probe<R>(fn: () => Promise<R> | R): Promise<{ result: R; record: ProbeRecord }>;
+}
+
+/** One allocation made through the lab during a probe: a GPU buffer or a lab tensor. */
+export interface ProbeAllocation {
+  kind: 'gpu' | 'tensor';
+  label: string;
+  bytes: number;
+}
+
+/** One compute dispatch made during a probe. */
+export interface ProbeDispatch {
+  /** The learner's file the WGSL came from (or 'shader.wgsl'). */
+  file: string;
+  entryPoint: string;
+  workgroups: [number, number, number];
+  /** How many times the dispatch was repeated in one submission. */
+  repeat: number;
+  /**
+   * Element reads per read-only storage binding (`var<storage, read>`), by the binding's variable
+   * name, summed over every invocation and repeat: counted by an instrumented copy of the shader
+   * that the harness compiles. Null when the shader could not be instrumented.
+   */
+  reads: Record<string, number> | null;
+}
+
+/** One ONNX graph run during a probe. */
+export interface ProbeGraphRun {
+  /** Op types of the graph's nodes, in order. */
+  ops: string[];
+  /** Every value of the graph (inputs, intermediates, outputs) with its static shape. */
+  values: { name: string; shape: number[] }[];
+  inputs: { name: string; shape: number[] }[];
+  outputs: { name: string; shape: number[] }[];
+  /** float32 elements sent to onnxruntime plus elements received back. */
+  transferred: number;
+}
+
+export interface ProbeRecord {
+  allocations: ProbeAllocation[];
+  dispatches: ProbeDispatch[];
+  graphs: ProbeGraphRun[];
 }
 
 export interface CheckOutcome {
   pass: boolean;
+  /** The message in English, built from `key` and `params`. */
   message: string;
+  /** Message key (for translation), e.g. 'kit.mismatch' or '01-attention.not-causal'. */
+  key?: string;
+  params?: Record<string, string | number>;
 }
 
 export interface Check {
