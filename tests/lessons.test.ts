@@ -8,6 +8,7 @@ import { lessons } from '$lib/lessons/loader';
 import { memoryModels } from '$lib/lessons/memory-models';
 import { bytesOf } from '$lib/lessons/types';
 import { runInNode } from './support/run-in-node';
+import { typecheck } from './support/typecheck';
 
 const all = lessons();
 
@@ -23,6 +24,11 @@ describe.each(all.map((l) => [l.slug, l] as const))('lesson %s', (slug, lesson) 
     expect(results.length).toBeGreaterThan(0);
     for (const r of results) expect(r, r.message).toMatchObject({ status: expect.stringMatching(/pass|skipped/) });
     expect(results.some((r) => r.status === 'pass')).toBe(true);
+  });
+
+  test('starter, and starter with the solution laid over it, type-check against the lesson API', () => {
+    expect(typecheck(lesson.starter)).toEqual([]);
+    expect(typecheck(lesson.solution)).toEqual([]);
   });
 
   test('starter fails at least one check (wasm)', async () => {

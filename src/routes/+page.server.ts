@@ -1,5 +1,5 @@
-import { lessons } from '$lib/lessons/loader';
+import { courseMap } from '$lib/lessons/loader';
 
 export function load() {
-  return { available: lessons().map((l) => ({ slug: l.slug, survey: l.meta.survey })) };
+  return { lessons: courseMap() };
 }

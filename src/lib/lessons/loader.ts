@@ -6,9 +6,9 @@
 import { Marked } from 'marked';
 import markedKatex from 'marked-katex-extension';
 import { harnesses } from './harnesses';
-import { type Frontmatter, LessonFormatError, checkFiles, parseReadme } from './schema';
+import { type Frontmatter, LessonFormatError, checkFiles, checkNumbers, numberOf, parseReadme } from './schema';
 import { codeFiles, memoryModules, readmes, slugOf } from './sources';
-import { syllabus } from './syllabus';
+import { coming } from './course';
 
 export interface Lesson {
   slug: string;
@@ -16,7 +16,10 @@ export interface Lesson {
   meta: Frontmatter;
   html: string;
   starter: Record<string, string>;
+  /** The solved state: starter/ with solution/'s files laid over it. */
   solution: Record<string, string>;
+  /** Names of the files solution/ changes. */
+  solved: string[];
 }
 
 const markdown = new Marked(markedKatex({ throwOnError: true, nonStandard: true }));
@@ -39,21 +42,53 @@ function filesOf(slug: string, kind: 'starter' | 'solution'): Record<string, str
 }
 
 function load(): Lesson[] {
-  return Object.entries(readmes)
+  const all = Object.entries(readmes)
     .map(([path, raw]) => {
       const slug = slugOf(path);
       const dir = `lessons/${slug}`;
-      const planned = syllabus.find((l) => l.slug === slug);
-      if (!planned) throw new LessonFormatError(dir, `is not in the course map (src/lib/lessons/syllabus.ts)`);
+      const number = numberOf(dir, slug);
       const { meta, body } = parseReadme(`${dir}/README.md`, raw);
       const files = { starter: filesOf(slug, 'starter'), solution: filesOf(slug, 'solution') };
       checkFiles(dir, meta, files, {
         checks: harnesses[slug] ? { harness: harnesses[slug] } : undefined,
         memory: memoryModules[`/lessons/${slug}/memory.ts`]
       });
-      return { slug, number: planned.number, meta, html: renderMarkdown(`${dir}/README.md`, body), ...files };
+      return {
+        slug,
+        number,
+        meta,
+        html: renderMarkdown(`${dir}/README.md`, body),
+        starter: files.starter,
+        solution: { ...files.starter, ...files.solution },
+        solved: Object.keys(files.solution).sort()
+      };
     })
     .sort((a, b) => a.number - b.number);
+  checkNumbers(all, coming);
+  return all;
+}
+
+/** One entry of the course map: a written lesson (with its slug) or one still to come. */
+export interface MapEntry {
+  number: number;
+  title: string;
+  part: string;
+  slug: string | null;
+  survey: string | null;
+}
+
+/** Every lesson, written or coming, in course order. */
+export function courseMap(): MapEntry[] {
+  return [
+    ...lessons().map((l) => ({
+      number: l.number,
+      title: l.meta.title,
+      part: l.meta.part,
+      slug: l.slug,
+      survey: l.meta.survey
+    })),
+    ...coming.map((c) => ({ ...c, slug: null, survey: null }))
+  ].sort((a, b) => a.number - b.number);
 }
 
 let cache: Lesson[] | null = null;

@@ -4,6 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { ComingLesson } from './course';
 
 export const PARTS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'] as const;
 
@@ -43,8 +44,32 @@ export class LessonFormatError extends Error {
   }
 }
 
+/**
+ * The first control character in Markdown (anything below U+0020 but newline and carriage return,
+ * tab included, and U+007F), as "line L, column C (U+0009)", or null. A backslash sequence
+ * written where a string escape applies turns `\tilde` into a TAB and "ilde": this finds it.
+ */
+export function controlCharacter(text: string): string | null {
+  const lines = text.split('\n');
+  for (const [i, line] of lines.entries()) {
+    const c = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/.exec(line.replace(/\r$/, ''));
+    if (c) {
+      const code = c[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+      return `line ${i + 1}, column ${c.index + 1} (U+${code})`;
+    }
+  }
+  return null;
+}
+
 /** Split a README into frontmatter and markdown body, and validate the frontmatter. */
 export function parseReadme(file: string, raw: string): { meta: Frontmatter; body: string } {
+  const control = controlCharacter(raw);
+  if (control) {
+    throw new LessonFormatError(
+      file,
+      `has a control character at ${control}: use spaces to indent, and check the math near it for an escape gone wrong (a TAB where \\tilde was meant)`
+    );
+  }
   const m = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(raw);
   if (!m) throw new LessonFormatError(file, 'must start with a frontmatter block between two "---" lines');
   let data: unknown;
@@ -64,10 +89,18 @@ export function parseReadme(file: string, raw: string): { meta: Frontmatter; bod
 
 export interface LessonFiles {
   starter: Record<string, string>;
+  /** The overlay: only the files the solution changes. */
   solution: Record<string, string>;
 }
 
-/** The folder-level rules: same files in starter/ and solution/, a main.ts, the focus file present. */
+/** Equal apart from whitespace (an overlay file that changes only spacing is not a solution). */
+const sameText = (a: string, b: string) => a.replace(/\s+/g, '') === b.replace(/\s+/g, '');
+
+/**
+ * The folder-level rules: starter/ has a main.ts and the focus file; solution/ is an overlay that
+ * holds only files that exist in starter/ and differ from them; checks.ts and memory.ts export
+ * what the runner needs.
+ */
 export function checkFiles(
   dir: string,
   meta: Frontmatter,
@@ -75,13 +108,23 @@ export function checkFiles(
   modules: { checks: unknown; memory: unknown }
 ): void {
   const starter = Object.keys(files.starter).sort();
-  const solution = Object.keys(files.solution).sort();
   if (starter.length === 0) throw new LessonFormatError(`${dir}/starter`, 'has no files');
-  if (starter.join() !== solution.join()) {
-    throw new LessonFormatError(
-      `${dir}/solution`,
-      `must hold the same files as starter/ (${starter.join(', ')}), has ${solution.join(', ')}`
-    );
+  const overlay = Object.keys(files.solution).sort();
+  if (overlay.length === 0)
+    throw new LessonFormatError(`${dir}/solution`, 'has no files: a solution changes at least one starter file');
+  for (const name of overlay) {
+    if (!(name in files.starter)) {
+      throw new LessonFormatError(
+        `${dir}/solution/${name}`,
+        `has no counterpart in starter/ (${starter.join(', ')}); solution/ holds only changed starter files`
+      );
+    }
+    if (sameText(files.solution[name], files.starter[name])) {
+      throw new LessonFormatError(
+        `${dir}/solution/${name}`,
+        'equals starter/' + name + ' apart from whitespace; delete it (solution/ holds only the files it changes)'
+      );
+    }
   }
   if (!starter.includes('main.ts')) throw new LessonFormatError(`${dir}/starter`, 'must contain main.ts');
   if (!starter.includes(meta.focus)) {
@@ -100,5 +143,29 @@ export function checkFiles(
   const memory = (modules.memory as { memory?: { buffers?: unknown } } | undefined)?.memory;
   if (!memory || typeof memory.buffers !== 'function') {
     throw new LessonFormatError(`${dir}/memory.ts`, 'must export `memory` with a `buffers(n)` function');
+  }
+}
+
+/** The lesson number of a folder name: "05-flash-attention" → 5. */
+export function numberOf(dir: string, slug: string): number {
+  const m = /^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$/.exec(slug);
+  if (!m)
+    throw new LessonFormatError(dir, 'a lesson folder is named NN-slug (two digits, then lowercase words joined by -)');
+  return Number(m[1]);
+}
+
+/** The build fails, naming the folder, when two folders share a number or a number is also "coming". */
+export function checkNumbers(folders: { slug: string; number: number }[], planned: ComingLesson[]): void {
+  const seen = new Map<number, string>();
+  for (const { slug, number } of folders) {
+    const other = seen.get(number);
+    if (other) throw new LessonFormatError(`lessons/${slug}`, `has number ${number}, like lessons/${other}`);
+    seen.set(number, slug);
+    if (planned.some((c) => c.number === number)) {
+      throw new LessonFormatError(
+        `lessons/${slug}`,
+        `lesson ${number} is also listed as coming in src/lib/lessons/course.ts; remove it from that list`
+      );
+    }
   }
 }

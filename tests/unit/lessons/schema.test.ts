@@ -1,6 +1,6 @@
 /** A malformed lesson fails the build with a message naming the file and the field. */
 import { describe, expect, test } from 'vitest';
-import { checkFiles, parseReadme } from '$lib/lessons/schema';
+import { checkFiles, checkNumbers, numberOf, parseReadme } from '$lib/lessons/schema';
 
 const good = `---
 title: T
@@ -47,16 +47,22 @@ describe('lesson format', () => {
     );
   });
 
-  test('folder rules: same files in starter and solution, main.ts, focus, harness and memory model', () => {
+  test('folder rules: solution is an overlay of changed starter files, main.ts, focus, harness and memory model', () => {
     const { meta } = parseReadme('lessons/99-x/README.md', good);
     const modules = {
       checks: { harness: { checks: [], sweep: () => undefined } },
       memory: { memory: { buffers: () => [] } }
     };
-    const files = { starter: { 'main.ts': '' }, solution: { 'main.ts': '' } };
+    const files = { starter: { 'main.ts': 'let a = 1;', 'k.ts': 'x' }, solution: { 'main.ts': 'let a = 2;' } };
     expect(() => checkFiles('lessons/99-x', meta, files, modules)).not.toThrow();
     expect(() => checkFiles('lessons/99-x', meta, { ...files, solution: { 'other.ts': '' } }, modules)).toThrow(
-      'lessons/99-x/solution: must hold the same files as starter/ (main.ts), has other.ts'
+      'lessons/99-x/solution/other.ts: has no counterpart in starter/ (k.ts, main.ts)'
+    );
+    expect(() =>
+      checkFiles('lessons/99-x', meta, { ...files, solution: { 'main.ts': 'let  a =\n 1;' } }, modules)
+    ).toThrow('lessons/99-x/solution/main.ts: equals starter/main.ts apart from whitespace');
+    expect(() => checkFiles('lessons/99-x', meta, { ...files, solution: {} }, modules)).toThrow(
+      'lessons/99-x/solution: has no files'
     );
     expect(() => checkFiles('lessons/99-x', { ...meta, focus: 'k.wgsl' }, files, modules)).toThrow(
       'frontmatter field "focus"'
@@ -66,6 +72,44 @@ describe('lesson format', () => {
     );
     expect(() => checkFiles('lessons/99-x', meta, files, { ...modules, memory: {} })).toThrow(
       'lessons/99-x/memory.ts: must export `memory`'
+    );
+  });
+});
+
+describe('lesson identity', () => {
+  test('the number comes from the folder name', () => {
+    expect(numberOf('lessons/05-flash-attention', '05-flash-attention')).toBe(5);
+    expect(() => numberOf('lessons/5-x', '5-x')).toThrow('lessons/5-x: a lesson folder is named NN-slug');
+  });
+
+  test('two folders with one number, or a number also coming, fail naming the folder', () => {
+    const planned = [{ number: 7, title: 'Sliding windows', part: 'C' }];
+    expect(() =>
+      checkNumbers(
+        [
+          { slug: '01-a', number: 1 },
+          { slug: '02-b', number: 2 }
+        ],
+        planned
+      )
+    ).not.toThrow();
+    expect(() =>
+      checkNumbers(
+        [
+          { slug: '01-a', number: 1 },
+          { slug: '01-b', number: 1 }
+        ],
+        planned
+      )
+    ).toThrow('lessons/01-b: has number 1, like lessons/01-a');
+    expect(() => checkNumbers([{ slug: '07-window', number: 7 }], planned)).toThrow(
+      'lessons/07-window: lesson 7 is also listed as coming'
+    );
+  });
+
+  test('control characters in a README fail its parse', () => {
+    expect(() => parseReadme('lessons/99-x/README.md', '---\ntitle: x\n---\n$\tilde q$')).toThrow(
+      'lessons/99-x/README.md: has a control character at line 4, column 2 (U+0009)'
     );
   });
 });

@@ -1,6 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { lesson, lessons } from '$lib/lessons/loader';
-import { syllabus } from '$lib/lessons/syllabus';
+import { courseMap, lesson, lessons } from '$lib/lessons/loader';
 
 export function entries() {
   return lessons().map((l) => ({ slug: l.slug }));
@@ -19,7 +18,7 @@ export function load({ params }) {
     html: l.html,
     starter: l.starter,
     solution: l.solution,
-    planned: syllabus.length,
+    planned: courseMap().length,
     previous: link(available[i - 1]),
     next: link(available[i + 1])
   };

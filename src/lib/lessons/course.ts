@@ -1,0 +1,40 @@
+/**
+ * The course map's parts, and the lessons still to come. A written lesson is known by its folder
+ * alone (number from `lessons/NN-slug/`, title and part from its README's frontmatter); the list
+ * below is the only place outside lessons/ that names a lesson, and an entry leaves it when its
+ * folder arrives (the build fails while a number is both).
+ */
+export interface PartInfo {
+  id: string;
+  title: string;
+  survey: string;
+}
+
+export const parts: PartInfo[] = [
+  { id: 'A', title: 'Foundations', survey: 'the baseline' },
+  { id: 'B', title: 'Efficient full attention', survey: '§4' },
+  { id: 'C', title: 'Sparse sequence modelling', survey: '§3' },
+  { id: 'D', title: 'Linear sequence modelling', survey: '§2' },
+  { id: 'E', title: 'Sparse Mixture-of-Experts', survey: '§5' },
+  { id: 'F', title: 'Hybrid architectures', survey: '§6' },
+  { id: 'G', title: 'Diffusion LLMs', survey: '§7' },
+  { id: 'H', title: 'Other modalities', survey: '§8' }
+];
+
+export interface ComingLesson {
+  number: number;
+  title: string;
+  part: string;
+}
+
+export const coming: ComingLesson[] = [
+  { number: 7, title: 'Sliding windows, dilation and global tokens', part: 'C' },
+  { number: 8, title: 'KV eviction: attention sinks and heavy hitters', part: 'C' },
+  { number: 9, title: 'MoBA: gated block attention', part: 'C' },
+  { number: 10, title: 'NSA: compress, select, slide', part: 'C' },
+  { number: 18, title: 'Routing and capacity in sparse MoE', part: 'E' },
+  { number: 19, title: 'Load balancing: auxiliary loss vs bias', part: 'E' },
+  { number: 20, title: 'Hybrid budgeting: Jamba, Zamba, Samba, MiniMax-01', part: 'F' },
+  { number: 21, title: 'Masked diffusion LLMs and block diffusion', part: 'G' },
+  { number: 22, title: 'Vision SSMs: bidirectional and cross scans', part: 'H' }
+];
