@@ -11,7 +11,7 @@ import { CheckFailure, isTensor, learnerFunction, outcome } from '$lib/lessons/c
 import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { type BuiltGraph, graphBytes } from '$lib/runtime/lab/onnx-graph';
 import { D, memory } from './memory';
-import { naiveAttention, naiveAttentionMemory, naiveOnnxBytes } from '$lib/kernels/naive-attention';
+import { naiveAttention, naiveAttentionMemory, naiveOnnxBytes } from '$lib/baselines/naive-attention';
 import {
   fa1Traffic,
   fa2CausalLoads,

@@ -14,7 +14,7 @@ import { type FeatureMap, type Options, mapPhi, reference, variant } from './ref
 import {
   naiveAttention as softmaxAttention,
   naiveAttentionMemory as softmaxMemory
-} from '$lib/kernels/naive-attention';
+} from '$lib/baselines/naive-attention';
 
 type Form = (q: Tensor, k: Tensor, v: Tensor, options: Options) => Promise<Tensor>;
 type Phi = (x: Tensor, kind: FeatureMap) => Promise<Tensor>;

@@ -1,7 +1,7 @@
 /** The shared naive-attention baseline (ONNX path, in Node) against the float64 reference. */
 import { expect, test } from 'vitest';
 import { runKernel } from '$lib/kernels';
-import { naiveAttention } from '$lib/kernels/naive-attention';
+import { naiveAttention } from '$lib/baselines/naive-attention';
 import type { Lab } from '$lib/lessons/types';
 import { nodeLab } from '../../support/run-in-node';
 
