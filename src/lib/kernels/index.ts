@@ -3,12 +3,12 @@
 // Cost: validation is O(number of inputs + options); the kernels' costs are in their files.
 // Lessons compare a learner's (or a WGSL kernel's) output against `runKernel(name, ...)`.
 
-import { attention, gqaAttention } from './attention';
-import { deltaRule, DELTA_FORMS } from './delta';
-import { flashAttention } from './flash';
-import { gatedLinearAttention } from './gated';
-import { LINEAR_FORMS, linearAttention } from './linear';
-import { SCAN_FORMS, selectiveScan } from './ssm';
+import { type AttentionInputs, type AttentionOptions, type GqaInputs, attention, gqaAttention } from './attention';
+import { type DeltaRuleInputs, type DeltaRuleOptions, deltaRule, DELTA_FORMS } from './delta';
+import { type FlashAttentionOptions, flashAttention } from './flash';
+import { type GatedLinearAttentionInputs, gatedLinearAttention } from './gated';
+import { type LinearAttentionInputs, type LinearAttentionOptions, LINEAR_FORMS, linearAttention } from './linear';
+import { type SelectiveScanInputs, type SelectiveScanOptions, SCAN_FORMS, selectiveScan } from './ssm';
 import type { Tensor } from './tensor';
 import { OptionReader } from './validate';
 
@@ -20,6 +20,27 @@ export { linearAttention } from './linear';
 export { gatedLinearAttention } from './gated';
 export { deltaRule } from './delta';
 export { selectiveScan } from './ssm';
+
+/**
+ * The typed signature of each registry entry: its named input tensors, its options and its named
+ * outputs. `runKernel('attention', …)` is checked against it at compile time; untyped callers (the
+ * playground, tests from outside) still get the same validation at run time.
+ */
+export interface KernelSignatures {
+  attention: { inputs: AttentionInputs; options: AttentionOptions; outputs: { o: Tensor } };
+  gqa_attention: { inputs: GqaInputs; options: AttentionOptions; outputs: { o: Tensor } };
+  flash_attention: { inputs: AttentionInputs; options: FlashAttentionOptions; outputs: { o: Tensor } };
+  linear_attention: { inputs: LinearAttentionInputs; options: LinearAttentionOptions; outputs: { o: Tensor } };
+  gated_linear_attention: {
+    inputs: GatedLinearAttentionInputs;
+    options: LinearAttentionOptions;
+    outputs: { o: Tensor };
+  };
+  delta_rule: { inputs: DeltaRuleInputs; options: DeltaRuleOptions; outputs: { o: Tensor } };
+  selective_scan: { inputs: SelectiveScanInputs; options: SelectiveScanOptions; outputs: { y: Tensor } };
+}
+
+export type KernelName = keyof KernelSignatures;
 
 export interface KernelEntry {
   name: string;
@@ -62,7 +83,7 @@ function attentionOptions(reader: OptionReader) {
 
 const QKV = ['q', 'k', 'v'];
 
-const entries: KernelEntry[] = [
+const entries: (KernelEntry & { name: KernelName })[] = [
   {
     name: 'attention',
     description: 'Softmax attention o = softmax(q kᵀ · scale, masked) v; causal by default, optional sliding window.',
@@ -161,14 +182,25 @@ const entries: KernelEntry[] = [
 
 export const kernels: Record<string, KernelEntry> = Object.fromEntries(entries.map((entry) => [entry.name, entry]));
 
+/** Run a registry kernel by name: typed for a known name, validated at run time for any. */
+export function runKernel<N extends KernelName>(
+  name: N,
+  inputs: KernelSignatures[N]['inputs'],
+  options?: KernelSignatures[N]['options']
+): KernelSignatures[N]['outputs'];
 export function runKernel(
   name: string,
   inputs: Record<string, Tensor>,
   options?: Record<string, unknown>
+): Record<string, Tensor>;
+export function runKernel(
+  name: string,
+  inputs: Record<string, Tensor> | KernelSignatures[KernelName]['inputs'],
+  options?: Record<string, unknown> | KernelSignatures[KernelName]['options']
 ): Record<string, Tensor> {
   const entry = Object.hasOwn(kernels, name) ? kernels[name] : undefined;
   if (entry === undefined) {
     throw new Error(`runKernel: unknown kernel '${name}'; known kernels: ${Object.keys(kernels).join(', ')}`);
   }
-  return entry.run(inputs, options ?? {});
+  return entry.run(inputs as Record<string, Tensor>, (options ?? {}) as Record<string, unknown>);
 }

@@ -184,3 +184,21 @@ describe('runKernel validation', () => {
     );
   });
 });
+
+describe('typed signatures', () => {
+  test('a known name types its inputs, options and outputs', () => {
+    const q = randn([4, 2], 1);
+    const { o } = runKernel('attention', { q, k: randn([4, 2], 2), v: randn([4, 2], 3) }, { causal: true });
+    expect(o.shape).toEqual([4, 2]);
+    const u = randn([3, 2], 4);
+    const { y } = runKernel(
+      'selective_scan',
+      { u, delta: randn([3, 2], 5), A: randn([2, 1], 6), B: randn([3, 1], 7), C: randn([3, 1], 8) },
+      { form: 'parallel' }
+    );
+    expect(y.shape).toEqual([3, 2]);
+    // Untyped callers (a name from a variable, options from a form) are validated at run time.
+    const name: string = 'attention';
+    expect(() => runKernel(name, { q, k: q, v: q }, { causl: true })).toThrow(/causl/);
+  });
+});
