@@ -1,13 +1,24 @@
 /**
  * Lesson 13 checks: the learner's chunked gated linear attention against the float64 gated
- * recurrence (data-dependent gates, several shapes and chunk sizes, N = 1 and N not a multiple of
+ * recurrence (data-dependent gates, several shapes and chunk sizes, T = 1 and T not a multiple of
  * C); the same under strong decay over a long sequence, where factorising e^{b_t − b_s} as
  * e^{b_t}·e^{−b_s} overflows float32; and RetNet as the special case of a fixed decay per head.
  * The sweep times the learner's kernel over N, then measures each RetNet head's memory horizon
  * with the learner's own kernel (its impulse response) beside 1/(1 − γ_h).
  */
 import type { Tensor } from 'lab';
-import { CheckFailure, isTensor, learnerFunction, outcome } from '$lib/lessons/check-helpers';
+import {
+  cases,
+  check,
+  expectClose,
+  expectNumber,
+  expectTensor,
+  fail,
+  learner,
+  matches,
+  messages,
+  seeded
+} from '$lib/lessons/kit';
 import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { CHUNK, DK, DV, memory } from './memory';
 import { gatedReference, retentionReference, retnetGamma, ungatedReference } from './reference';
@@ -15,13 +26,35 @@ import { gatedReference, retentionReference, retnetGamma, ungatedReference } fro
 type Gated = (q: Tensor, k: Tensor, v: Tensor, g: Tensor, chunk?: number) => Promise<Tensor>;
 type Gamma = (h: number) => number;
 
+const m = messages('13-decay-gates', {
+  'not-finite': '{where}: row {row} holds {value}: the output must be finite',
+  ungated: 'Your output equals linear attention WITHOUT gates: the decay e^{g} is never applied.',
+  'first-chunk':
+    'Row {row} is in the first chunk, which reads no state: the decay mask inside a chunk is wrong. Token s reaches token t ≥ s with weight D_ts = e^{b_t − b_s}, where b is the cumulative sum of g from the chunk’s start.',
+  'state-read':
+    'The first chunk (rows 0–{last}) is right; row {row}, in chunk 1, is not: the state is read or built without its decay. A query reads the state scaled by e^{b_t}, and key s enters it scaled by e^{b_last − b_s}.',
+  'state-carry':
+    'Chunks 0 and 1 are right, row {row} in chunk {index} is not: the state is built and read correctly, but carried through a whole chunk it must decay too, S ← e^{b_last}·S + Σ_s e^{b_last − b_s} k_s v_sᵀ.',
+  factorised:
+    'Inside one chunk b falls to −{depth}: e^{−b_s} = e^{{depth}} overflows float32 (its largest value is about e^{{maxExp}}) and e^{b_t} underflows to 0, so e^{b_t}·e^{−b_s} gives 0·∞ = NaN or loses the term. Compute e^{b_t − b_s} as one exp of the difference (and e^{b_last − b_s} likewise): every exponent is then ≤ 0.',
+  overflow: '{where}: row {row} holds {value}. {factorised}',
+  'only-strong': 'With mild gates your code is right, so the strong decay is what breaks it. {factorised}',
+  gamma:
+    'retnetGamma({h}) returned {got}; RetNet’s head {h} decays by γ = 1 − 2^(−{exp}) = {want} per token (memory horizon 1/(1 − γ) = {horizon} tokens)',
+  retention: 'naive_retention’s decay mask is D_ts = γ^(t−s). {hint}',
+  matches: 'matches the recurrence for T = {cases} with C = {chunks}',
+  'strong-ok': '{where}: matches the recurrence; b reaches −{depth} within a chunk and nothing overflows',
+  'retnet-ok': 'γ_h = {gammas}: horizons 32, 64, 128, 256 tokens; g_t = ln γ_h gives naive_retention on {heads} heads'
+});
+
 const SIGNATURE = 'gatedAttention(q, k, v, g, chunk): Promise<Tensor>';
 /** Chunked vs recurrent in float32 (syllabus §3.12). */
 const TOLERANCE = { atol: 1e-4, rtol: 1e-4 };
 /** Largest float32 is 3.4e38 = e^88.7: a larger exponent overflows to Infinity. */
 const F32_MAX_EXP = Math.log(3.4028234663852886e38);
 
-const gatedFn = (ctx: LessonContext) => learnerFunction<Gated>(ctx, 'gatedAttention', SIGNATURE);
+const gatedFn = (ctx: LessonContext) => learner<Gated>(ctx, 'gatedAttention', SIGNATURE);
+const gammaFn = (ctx: LessonContext) => learner<Gamma>(ctx, 'retnetGamma', 'retnetGamma(h: number): number');
 
 /** Data-dependent gates α_t = σ(z_t + shift) in (0, 1), stored as log decays g_t = ln α_t. */
 function logSigmoidGates(lab: Lab, t: number, seed: number, shift: number): Tensor {
@@ -52,162 +85,124 @@ function deepestB(g: Tensor, chunk: number): number {
   return deepest;
 }
 
-async function runLearner(
-  f: Gated,
-  q: Tensor,
-  k: Tensor,
-  v: Tensor,
-  g: Tensor,
-  chunk: number,
-  what: string
-): Promise<Tensor> {
-  const o = await f(q, k, v, g, chunk);
-  if (!isTensor(o))
-    throw new CheckFailure(
-      `${what}: gatedAttention must return a Tensor { shape, data: Float32Array }, got ${String(o)}`
-    );
-  const want = [q.shape[0], v.shape[1]];
-  if (o.shape.length !== 2 || o.shape[0] !== want[0] || o.shape[1] !== want[1]) {
-    throw new CheckFailure(`${what}: expected o of shape [${want.join(', ')}] ([T, dv]), got [${o.shape.join(', ')}]`);
-  }
-  return o;
-}
-
-const finite = (o: Tensor) => o.data.every(Number.isFinite);
-
 /** Where the first wrong row sits says which decay is missing: inside the first chunk, or across chunks. */
-function whereHint(row: number, chunk: number): string {
-  if (row < chunk) {
-    return `Row ${row} is in the first chunk, which reads no state: the decay mask inside a chunk is wrong. Token s reaches token t ≥ s with weight D_ts = e^{b_t − b_s}, where b is the cumulative sum of g from the chunk's start.`;
-  }
-  const c = Math.floor(row / chunk);
-  if (c >= 2) {
-    return `Chunks 0 and 1 are right, row ${row} in chunk ${c} is not: the state is built and read correctly, but carried through a whole chunk it must decay too, S ← e^{b_last}·S + Σ_s e^{b_last − b_s} k_s v_sᵀ.`;
-  }
-  return `The first chunk (rows 0–${chunk - 1}) is right; row ${row}, in chunk 1, is not: the state is read or built without its decay. A query reads the state scaled by e^{b_t}, and key s enters it scaled by e^{b_last − b_s}.`;
+function whereHint(firstMismatch: number, dv: number, chunk: number) {
+  const row = Math.floor(firstMismatch / dv);
+  if (row < chunk) return m('first-chunk', { row });
+  const index = Math.floor(row / chunk);
+  return index >= 2 ? m('state-carry', { row, index }) : m('state-read', { row, last: chunk - 1 });
 }
 
-const CASES = [
-  { t: 1, dk: 8, dv: 8, chunk: 16 },
-  { t: 7, dk: 16, dv: 8, chunk: 16 },
-  { t: 100, dk: 32, dv: 16, chunk: 16 },
-  { t: 200, dk: 16, dv: 32, chunk: 32 },
-  { t: 130, dk: 64, dv: 64, chunk: 64 }
-];
+/** o = gatedAttention(…) as a [T, dv] tensor, or a failure naming the first non-finite row. */
+async function finiteOutput(f: Gated, x: Record<'q' | 'k' | 'v' | 'g', Tensor>, chunk: number, where: string) {
+  const [t, dv] = [x.q.shape[0], x.v.shape[1]];
+  const o = expectTensor(await f(x.q, x.k, x.v, x.g, chunk), [t, dv], `gatedAttention (${where})`);
+  const bad = o.data.findIndex((y) => !Number.isFinite(y));
+  return { o, bad, row: Math.floor(bad / dv), value: o.data[bad] };
+}
+
+/** Own cases; `cases` adds T = 1 and T not a multiple of C when the list lacks them. */
+const CASES = cases(
+  [
+    { n: 1, dk: 8, dv: 8, chunk: 16 },
+    { n: 7, dk: 16, dv: 8, chunk: 16 },
+    { n: 100, dk: 32, dv: 16, chunk: 16 },
+    { n: 200, dk: 16, dv: 32, chunk: 32 },
+    { n: 130, dk: 64, dv: 64, chunk: 64 }
+  ],
+  { block: 16, make: (n) => ({ n, dk: 8, dv: 8, chunk: 16 }) }
+);
 
 export const harness: LessonHarness = {
   checks: [
-    {
+    check({
       id: 'chunked-gates',
       title: 'Chunked gated attention equals the gated recurrence',
-      run: (ctx) =>
-        outcome(async () => {
-          const f = gatedFn(ctx);
-          const { tensors } = ctx.lab;
-          for (const [i, { t, dk, dv, chunk }] of CASES.entries()) {
-            const q = tensors.randn([t, dk], 10 + i);
-            const k = tensors.randn([t, dk], 20 + i);
-            const v = tensors.randn([t, dv], 30 + i);
-            const g = logSigmoidGates(ctx.lab, t, 40 + i, 2);
-            const what = `T = ${t}, dk = ${dk}, dv = ${dv}, C = ${chunk}`;
-            const o = await runLearner(f, q, k, v, g, chunk, what);
-            const scale = 1 / Math.sqrt(dk);
-            if (!finite(o)) return { pass: false, message: `${what}: the output holds NaN or Infinity` };
-            const c = tensors.compare(o, gatedReference(q, k, v, g, scale), TOLERANCE);
-            if (c.ok) continue;
-            const hint = tensors.compare(o, ungatedReference(q, k, v, scale), TOLERANCE).ok
-              ? 'Your output equals linear attention WITHOUT gates: the decay e^{g} is never applied.'
-              : whereHint(Math.floor(c.firstMismatch / dv), chunk);
-            return { pass: false, message: `${what}: ${c.message}. ${hint}` };
-          }
-          return {
-            pass: true,
-            message: `matches the recurrence for T = ${CASES.map((c) => c.t).join(', ')} with C = 16, 32, 64`
-          };
-        })
-    },
-    {
+      async run(ctx) {
+        const f = gatedFn(ctx);
+        const { lab } = ctx;
+        for (const [i, { n, dk, dv, chunk }] of CASES.entries()) {
+          const qkv = seeded(lab, { q: [n, dk], k: [n, dk], v: [n, dv] }, 10 + 10 * i);
+          const inputs = { ...qkv, g: logSigmoidGates(lab, n, 13 + 10 * i, 2) };
+          const where = `T = ${n}, dk = ${dk}, dv = ${dv}, C = ${chunk}`;
+          const { o, bad, row, value } = await finiteOutput(f, inputs, chunk, where);
+          if (bad >= 0) fail(m('not-finite', { where, row, value }));
+          const { q, k, v, g } = inputs;
+          const scale = 1 / Math.sqrt(dk);
+          expectClose(lab, o, gatedReference(q, k, v, g, scale), TOLERANCE, where, 'gatedAttention', (_, c) =>
+            matches(lab, o, ungatedReference(q, k, v, scale), TOLERANCE)
+              ? m('ungated')
+              : whereHint(c.firstMismatch, dv, chunk)
+          );
+        }
+        const chunks = [...new Set(CASES.map((c) => c.chunk))].join(', ');
+        return m('matches', { cases: CASES.map((c) => c.n).join(', '), chunks });
+      }
+    }),
+    check({
       id: 'strong-decay',
       title: 'Strong decay over a long sequence stays finite and exact',
-      run: (ctx) =>
-        outcome(async () => {
-          const f = gatedFn(ctx);
-          const { tensors } = ctx.lab;
-          const [t, d, chunk] = [1024, 32, 64];
-          const q = tensors.randn([t, d], 51);
-          const k = tensors.randn([t, d], 52);
-          const v = tensors.randn([t, d], 53);
-          const g = strongGates(ctx.lab, t, 54);
-          const what = `T = ${t}, C = ${chunk}, α_t ≤ e^{−2}`;
-          const o = await runLearner(f, q, k, v, g, chunk, what);
-          const depth = -deepestB(g, chunk);
-          const factorised =
-            `Inside one chunk b falls to −${depth.toFixed(0)}: e^{−b_s} = e^{${depth.toFixed(0)}} overflows float32 (its largest value is about e^{${F32_MAX_EXP.toFixed(1)}}) ` +
-            'and e^{b_t} underflows to 0, so e^{b_t}·e^{−b_s} gives 0·∞ = NaN or loses the term. Compute e^{b_t − b_s} as one exp of the difference (and e^{b_last − b_s} likewise): every exponent is then ≤ 0.';
-          if (!finite(o)) {
-            const bad = o.data.findIndex((x) => !Number.isFinite(x));
-            return { pass: false, message: `${what}: row ${Math.floor(bad / d)} holds ${o.data[bad]}. ${factorised}` };
-          }
-          const c = tensors.compare(o, gatedReference(q, k, v, g, 1 / Math.sqrt(d)), TOLERANCE);
-          if (c.ok)
-            return {
-              pass: true,
-              message: `${what}: matches the recurrence; b reaches −${depth.toFixed(0)} within a chunk and nothing overflows`
-            };
+      async run(ctx) {
+        const f = gatedFn(ctx);
+        const { lab } = ctx;
+        const [t, d, chunk] = [1024, 32, 64];
+        const x = { ...seeded(lab, { q: [t, d], k: [t, d], v: [t, d] }, 51), g: strongGates(lab, t, 54) };
+        const where = `T = ${t}, C = ${chunk}, α_t ≤ e^{−2}`;
+        const depth = (-deepestB(x.g, chunk)).toFixed(0);
+        const factorised = m('factorised', { depth, maxExp: F32_MAX_EXP.toFixed(1) }).text;
+        const { o, bad, row, value } = await finiteOutput(f, x, chunk, where);
+        if (bad >= 0) fail(m('overflow', { where, row, value, factorised }));
+        const scale = 1 / Math.sqrt(d);
+        const want = gatedReference(x.q, x.k, x.v, x.g, scale);
+        if (!matches(lab, o, want, TOLERANCE)) {
           // Does the same code pass with mild gates? Then only the strong decay breaks it.
-          const gm = logSigmoidGates(ctx.lab, t, 55, 2);
-          const mild = tensors.compare(
-            await runLearner(f, q, k, v, gm, chunk, what),
-            gatedReference(q, k, v, gm, 1 / Math.sqrt(d)),
-            TOLERANCE
-          ).ok;
-          const hint = mild
-            ? `With mild gates your code is right, so the strong decay is what breaks it. ${factorised}`
-            : whereHint(Math.floor(c.firstMismatch / d), chunk);
-          return { pass: false, message: `${what}: ${c.message}. ${hint}` };
-        })
-    },
-    {
+          const mild = { ...x, g: logSigmoidGates(lab, t, 55, 2) };
+          const om = await f(mild.q, mild.k, mild.v, mild.g, chunk);
+          const mildOut = expectTensor(om, [t, d], `gatedAttention (${where}, mild gates)`);
+          const mildOk = matches(lab, mildOut, gatedReference(mild.q, mild.k, mild.v, mild.g, scale), TOLERANCE);
+          expectClose(lab, o, want, TOLERANCE, where, 'gatedAttention', (_, c) =>
+            mildOk ? m('only-strong', { factorised }) : whereHint(c.firstMismatch, d, chunk)
+          );
+        }
+        return m('strong-ok', { where, depth });
+      }
+    }),
+    check({
       id: 'retnet',
       title: 'RetNet: a fixed decay γ_h = 1 − 2^(−5−h) per head is a special case',
-      run: (ctx) =>
-        outcome(async () => {
-          const gamma = learnerFunction<Gamma>(ctx, 'retnetGamma', 'retnetGamma(h: number): number');
-          for (let h = 0; h < 8; h++) {
-            const got = gamma(h);
-            const want = retnetGamma(h);
-            if (!(Math.abs(got - want) <= 1e-12)) {
-              return {
-                pass: false,
-                message: `retnetGamma(${h}) returned ${got}; RetNet's head ${h} decays by γ = 1 − 2^(−${5 + h}) = ${want} per token (memory horizon 1/(1 − γ) = ${2 ** (5 + h)} tokens)`
-              };
-            }
+      async run(ctx) {
+        const gamma = gammaFn(ctx);
+        for (let h = 0; h < 8; h++) {
+          const got = expectNumber(gamma(h), `retnetGamma(${h})`);
+          const want = retnetGamma(h);
+          if (!(Math.abs(got - want) <= 1e-12)) {
+            fail(m('gamma', { h, got, exp: 5 + h, want, horizon: 2 ** (5 + h) }));
           }
-          // fla's naive_retention is head-first: q, k, v are [H, T, d]; each head is one gated attention.
-          const f = gatedFn(ctx);
-          const { tensors } = ctx.lab;
-          const [heads, t, d] = [4, 300, 32];
-          const all = ['q', 'k', 'v'].map((_, i) => tensors.randn([heads, t, d], 60 + i));
-          const head = (x: Tensor, h: number) => tensors.from([t, d], x.data.subarray(h * t * d, (h + 1) * t * d));
-          for (let h = 0; h < heads; h++) {
-            const [q, k, v] = all.map((x) => head(x, h));
-            const g = tensors.from([t], new Array<number>(t).fill(Math.log(retnetGamma(h))));
-            const o = await runLearner(f, q, k, v, g, CHUNK, `RetNet head ${h}`);
-            const c = tensors.compare(o, retentionReference(h, q, k, v), TOLERANCE);
-            if (!c.ok) {
-              const hint = whereHint(Math.floor(c.firstMismatch / d), CHUNK);
-              return {
-                pass: false,
-                message: `RetNet head ${h} (γ = ${retnetGamma(h)}, g_t = ln γ, C = ${CHUNK}): ${c.message}. naive_retention's decay mask is D_ts = γ^(t−s). ${hint}`
-              };
-            }
-          }
-          return {
-            pass: true,
-            message: `γ_h = ${[0, 1, 2, 3].map(retnetGamma).join(', ')}: horizons 32, 64, 128, 256 tokens; g_t = ln γ_h gives naive_retention on ${heads} heads`
-          };
-        })
-    }
+        }
+        // fla's naive_retention is head-first: q, k, v are [H, T, d]; each head is one gated attention.
+        const f = gatedFn(ctx);
+        const { tensors } = ctx.lab;
+        const [heads, t, d] = [4, 300, 32];
+        const all = seeded(ctx.lab, { q: [heads, t, d], k: [heads, t, d], v: [heads, t, d] }, 60);
+        const head = (x: Tensor, h: number) => tensors.from([t, d], x.data.subarray(h * t * d, (h + 1) * t * d));
+        for (let h = 0; h < heads; h++) {
+          const [q, k, v] = [all.q, all.k, all.v].map((x) => head(x, h));
+          const g = tensors.from([t], new Array<number>(t).fill(Math.log(retnetGamma(h))));
+          const where = `RetNet head ${h} (γ = ${retnetGamma(h)}, g_t = ln γ, C = ${CHUNK})`;
+          const o = await f(q, k, v, g, CHUNK);
+          expectClose(
+            ctx.lab,
+            o,
+            retentionReference(h, q, k, v),
+            TOLERANCE,
+            where,
+            `gatedAttention (${where})`,
+            (_, c) => m('retention', { hint: whereHint(c.firstMismatch, d, CHUNK).text })
+          );
+        }
+        return m('retnet-ok', { gammas: [0, 1, 2, 3].map(retnetGamma).join(', '), heads });
+      }
+    })
   ],
   async sweep(ctx, n) {
     const f = gatedFn(ctx);
@@ -216,9 +211,7 @@ export const harness: LessonHarness = {
       label: `chunked gated attention (your code), C = ${CHUNK}`,
       n,
       setup: (size) => ({
-        q: lab.tensors.randn([size, DK], 1),
-        k: lab.tensors.randn([size, DK], 2),
-        v: lab.tensors.randn([size, DV], 3),
+        ...seeded(lab, { q: [size, DK], k: [size, DK], v: [size, DV] }, 1),
         g: logSigmoidGates(lab, size, 4, 2)
       }),
       run: ({ q, k, v, g }) => f(q, k, v, g, CHUNK),
@@ -227,7 +220,7 @@ export const harness: LessonHarness = {
 
     // Memory horizon: feed one token (k_0 = v_0 = 1, every q_t = 1, d = 1) and sum what reaches each
     // later token. With g_t = ln γ that is Σ_t γ^t = (1 − γ^T)/(1 − γ) ≈ 1/(1 − γ) once T ≫ 1/(1 − γ).
-    const gamma = learnerFunction<Gamma>(ctx, 'retnetGamma', 'retnetGamma(h: number): number');
+    const gamma = gammaFn(ctx);
     const t = 32768;
     const ones = lab.tensors.from([t, 1], new Float32Array(t).fill(1));
     const impulse = lab.tensors.zeros([t, 1]);

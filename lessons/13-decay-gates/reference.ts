@@ -10,10 +10,11 @@
  * What the registry lacks: GLA's vector gate (one α per key channel, fla's naive_recurrent_gla with
  * gk [T, dk]); this lesson, like Mamba-2, uses one scalar gate per token.
  */
-import { runKernel } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import { runKernel, tensor } from '$lib/kernels';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
+
+const toF64 = (x: T) => tensor([...x.shape], x.data);
 
 export function gatedReference(q: T, k: T, v: T, g: T, scale: number) {
   return runKernel(
