@@ -9,14 +9,15 @@
  * at all), by direct float64 loops. The checks use it only to name the slip in their messages.
  * Cost: O(N·C·d + N·d²) per call.
  */
-import { runKernel } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import { runKernel, tensor } from '$lib/kernels';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
 type F64 = { shape: number[]; data: Float64Array };
 
+const f64 = (t: T): F64 => tensor([...t.shape], t.data);
+
 export function reference(q: T, k: T, v: T): F64 {
-  return runKernel('linear_attention', { q: toF64(q), k: toF64(k), v: toF64(v) }, { form: 'recurrent' }).o;
+  return runKernel('linear_attention', { q: f64(q), k: f64(k), v: f64(v) }, { form: 'recurrent' }).o;
 }
 
 export interface Slips {
