@@ -4,6 +4,9 @@
  * This file is the single source of truth for what learner code may call. Monaco reads it for
  * hovers and completion, and `npm run check` type-checks every lesson's starter and solution
  * against it. The implementation lives in `src/lib/runtime/lab/`.
+ *
+ * The module is read-only: `lab`, `lab.tensors`, `lab.gpu` and `lab.onnx` are frozen, and code that
+ * assigns to one of their members (`gpu.dispatch = …`) fails with an error that says so.
  */
 declare module 'lab' {
   /** A dense float32 tensor, row-major: element (i, j) of a [rows, cols] tensor is `data[i * cols + j]`. */
@@ -12,7 +15,10 @@ declare module 'lab' {
     readonly data: Float32Array;
   }
 
-  /** Where a run executes: WGSL compute shaders on WebGPU, or ONNX graphs on onnxruntime-web's WASM backend. */
+  /**
+   * Where a run executes: WGSL compute shaders on WebGPU, or ONNX graphs on onnxruntime-web's WASM backend.
+   * (The same list as `BACKENDS` in src/lib/runtime/backends.ts; the compiler checks that they agree.)
+   */
   export type Backend = 'webgpu' | 'wasm';
 
   /** Result of {@link tensors.compare}. */
@@ -111,7 +117,7 @@ declare module 'lab' {
     release(buffer: GpuBuffer): void;
   };
 
-  /** A value in an ONNX graph under construction. */
+  /** A value in an ONNX graph under construction (frozen: its name and shape cannot change). */
   export interface Value {
     readonly name: string;
     readonly shape: readonly number[];
@@ -141,7 +147,7 @@ declare module 'lab' {
     less(a: Value, b: Value): Value;
     /** Elementwise choice: cond ? a : b (broadcasting). */
     where(cond: Value, a: Value, b: Value): Value;
-    /** Mark a value as an output of the graph. */
+    /** Mark a value of this graph as an output of the graph. */
     output(x: Value): void;
   }
 

@@ -4,7 +4,11 @@
  */
 import { wasmThreads } from './ort/threads';
 import type { RunContext } from '$lib/charts/export';
-import type { Backend, DeviceInfo } from './protocol';
+import { type Backend, BACKEND_LABELS } from './backends';
+import { WASM_BUDGET_BYTES, WEBGPU_DEFAULT_LIMITS } from './limits';
+import type { DeviceInfo } from './protocol';
+
+export { WASM_BUDGET_BYTES };
 
 export interface Capabilities {
   webgpu: {
@@ -50,7 +54,7 @@ export async function detect(): Promise<Capabilities> {
           info.architecture === 'swiftshader',
         timestamps: adapter.features.has('timestamp-query'),
         // Runs use default limits; this is what every WebGPU device guarantees.
-        maxBindingBytes: 128 * 1024 * 1024,
+        maxBindingBytes: WEBGPU_DEFAULT_LIMITS.maxStorageBufferBindingSize,
         adapterMaxBindingBytes: adapter.limits.maxStorageBufferBindingSize
       },
       reason: null
@@ -64,9 +68,6 @@ export function defaultBackend(caps: Capabilities, runtimes: readonly Backend[])
   return caps.webgpu && runtimes.includes('webgpu') ? 'webgpu' : 'wasm';
 }
 
-/** What the WASM backend may allocate for one point; larger points are skipped with the reason. */
-export const WASM_BUDGET_BYTES = 512 * 1024 * 1024;
-
 /** The limit a sweep point is checked against on this backend, as the memory chart draws it. */
 export function memoryLimit(
   backend: Backend,
@@ -74,7 +75,10 @@ export function memoryLimit(
   device: DeviceInfo | null = null
 ): { bytes: number; name: string } {
   if (backend === 'wasm') return { bytes: WASM_BUDGET_BYTES, name: 'WASM memory budget' };
-  const bytes = device?.limits?.maxStorageBufferBindingSize ?? caps?.webgpu?.maxBindingBytes ?? 128 * 1024 * 1024;
+  const bytes =
+    device?.limits?.maxStorageBufferBindingSize ??
+    caps?.webgpu?.maxBindingBytes ??
+    WEBGPU_DEFAULT_LIMITS.maxStorageBufferBindingSize;
   return { bytes, name: 'maxStorageBufferBindingSize' };
 }
 
@@ -88,7 +92,10 @@ export function runContext(
   const threads = caps?.wasmThreads ?? 1;
   return {
     lesson,
-    backend: backend === 'webgpu' ? 'WebGPU' : `WASM (${threads} thread${threads > 1 ? 's' : ''})`,
+    backend:
+      backend === 'webgpu'
+        ? BACKEND_LABELS.webgpu
+        : `${BACKEND_LABELS.wasm} (${threads} thread${threads > 1 ? 's' : ''})`,
     adapter: backend === 'webgpu' ? (device?.adapter ?? caps?.webgpu?.adapter ?? '?') : 'CPU',
     browser: caps?.browser ?? '',
     wasmThreads: threads,

@@ -7,8 +7,11 @@
 import type { Dispatch, GpuBuffer, Tensor } from 'lab';
 import type { MemoryTracker } from '$lib/bench/memory';
 import { formatBytes } from '$lib/bench/format';
+import type { ProbeRecord } from '$lib/lessons/types';
+import { gpuLimits } from '../limits';
 import { LabError, apiError } from './errors';
 import { size } from './tensors';
+import { type ReadProbe, instrumentReads, readCounts } from './wgsl-probe';
 
 interface Buf extends GpuBuffer {
   readonly gpu: GPUBuffer;
@@ -22,14 +25,6 @@ export interface GpuTiming {
 }
 
 export type GpuApi = ReturnType<typeof createGpu>;
-
-const NO_LIMITS = {
-  maxStorageBufferBindingSize: 0,
-  maxBufferSize: 0,
-  maxComputeWorkgroupStorageSize: 0,
-  maxComputeInvocationsPerWorkgroup: 0,
-  maxComputeWorkgroupsPerDimension: 0
-};
 
 /**
  * The buffer bindings a WGSL source declares in @group(0), in binding order, or null when they
@@ -54,14 +49,18 @@ export function declaredBindings(code: string): GPUBufferBindingType[] | null {
   return kinds;
 }
 
-export function createGpu(
-  device: GPUDevice | null,
-  tracker: MemoryTracker,
-  timing: GpuTiming,
-  fileOf: (code: string) => string | undefined,
+export interface GpuEnv {
+  device: GPUDevice | null;
+  tracker: MemoryTracker;
+  timing: GpuTiming;
+  fileOf(code: string): string | undefined;
   /** Allocation order shared with the lab's CPU tensors, so one mark covers both. */
-  nextSerial: () => number
-) {
+  nextSerial(): number;
+  /** The record of the probe that is running, if any. */
+  probing(): ProbeRecord | null;
+}
+
+export function createGpu({ device, tracker, timing, fileOf, nextSerial, probing }: GpuEnv) {
   const live = new Set<Buf>();
   type Compiled = { pipe: GPUComputePipeline; layout: GPUBindGroupLayout };
   const pipelines = new Map<string, Promise<Compiled>>();
@@ -103,6 +102,7 @@ export function createGpu(
       serial: nextSerial()
     };
     live.add(b);
+    probing()?.allocations.push({ kind: 'gpu', label, bytes });
     return b;
   }
 
@@ -180,8 +180,27 @@ export function createGpu(
 
   async function dispatch(job: Dispatch): Promise<{ gpuMs: number | null }> {
     const d = need();
-    const file = job.file ?? fileOf(job.code) ?? 'shader.wgsl';
-    const { pipe, layout } = await pipeline(job.code, job.entryPoint ?? 'main', file, job.bindings.length);
+    // Each field is read once: what runs is what a probe records.
+    const code = job.code;
+    const entryPoint = job.entryPoint ?? 'main';
+    const file = job.file ?? fileOf(code) ?? 'shader.wgsl';
+    const bindings = [...job.bindings];
+    const record = probing();
+    // In a probe, an instrumented copy of the shader counts its reads of read-only buffers; when
+    // it cannot be built, the learner's shader runs and the reads are unknown (null).
+    let counting: { probe: ReadProbe; compiled: Compiled } | null = null;
+    let reads: Record<string, number> | null = null;
+    if (record) {
+      const probe = instrumentReads(code, entryPoint);
+      if (probe && probe.names.length === 0) reads = {};
+      else if (probe) {
+        counting = await pipeline(probe.code, entryPoint, file, bindings.length + 1).then(
+          (compiled) => ({ probe, compiled }),
+          () => null
+        );
+      }
+    }
+    const { pipe, layout } = counting?.compiled ?? (await pipeline(code, entryPoint, file, bindings.length));
     const [x, y = 1, z = 1] = job.workgroups;
     const maxWg = d.limits.maxComputeWorkgroupsPerDimension;
     for (const [axis, count] of [
@@ -194,12 +213,27 @@ export function createGpu(
       }
     }
     const repeat = Math.max(1, Math.floor(job.repeat ?? 1));
+    const gpuBuffers = bindings.map((b) => asBuf(b).gpu);
     d.pushErrorScope('validation');
-    const bindGroup = d.createBindGroup({
-      label: `${file} bindings`,
-      layout,
-      entries: job.bindings.map((b, i) => ({ binding: i, resource: { buffer: asBuf(b).gpu } }))
-    });
+    // The counters are the harness's own buffers: outside the memory tracker and the probe's allocations.
+    const counterBytes = counting?.probe.bytes ?? 0;
+    const counters = counting
+      ? d.createBuffer({
+          label: 'probe read counters',
+          size: counterBytes,
+          usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC
+        })
+      : null;
+    const countersRead = counting
+      ? d.createBuffer({
+          label: 'probe read counters read-back',
+          size: counterBytes,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST
+        })
+      : null;
+    const entries: GPUBindGroupEntry[] = gpuBuffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+    if (counting && counters) entries.push({ binding: counting.probe.binding, resource: { buffer: counters } });
+    const bindGroup = d.createBindGroup({ label: `${file} bindings`, layout, entries });
     const query = hasTimestamps ? d.createQuerySet({ label: 'timestamps', type: 'timestamp', count: 2 }) : null;
     const resolve = query
       ? d.createBuffer({ label: 'timestamps', size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC })
@@ -207,6 +241,9 @@ export function createGpu(
     const readTs = query
       ? d.createBuffer({ label: 'timestamps read', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })
       : null;
+    const cleanUp = () => {
+      for (const o of [query, resolve, readTs, counters, countersRead]) o?.destroy();
+    };
     const enc = d.createCommandEncoder({ label: file });
     const pass = enc.beginComputePass({
       label: file,
@@ -220,12 +257,11 @@ export function createGpu(
       enc.resolveQuerySet(query, 0, 2, resolve, 0);
       enc.copyBufferToBuffer(resolve, 0, readTs, 0, 16);
     }
+    if (counters && countersRead) enc.copyBufferToBuffer(counters, 0, countersRead, 0, counterBytes);
     d.queue.submit([enc.finish()]);
     const err = await d.popErrorScope();
     if (err) {
-      query?.destroy();
-      resolve?.destroy();
-      readTs?.destroy();
+      cleanUp();
       throw new LabError({ kind: 'wgsl', file, message: `${file}: ${err.message}` });
     }
     await d.queue.onSubmittedWorkDone();
@@ -237,10 +273,17 @@ export function createGpu(
       const ns = Number(t[1] - t[0]);
       if (ns > 0) gpuMs = ns / 1e6 / repeat;
     }
-    query?.destroy();
-    resolve?.destroy();
-    readTs?.destroy();
+    if (counting && countersRead) {
+      await countersRead.mapAsync(GPUMapMode.READ);
+      reads = readCounts(counting.probe, new Uint32Array(countersRead.getMappedRange().slice(0)));
+      countersRead.unmap();
+    }
+    cleanUp();
     if (gpuMs !== null) timing.record(gpuMs);
+    // A dispatch still running when its probe ended (not awaited) is not the probe's.
+    if (record && probing() === record) {
+      record.dispatches.push({ file, entryPoint, workgroups: [x, y, z], repeat, reads });
+    }
     return { gpuMs };
   }
 
@@ -249,15 +292,7 @@ export function createGpu(
       return device !== null;
     },
     get limits() {
-      if (!device) return NO_LIMITS;
-      const l = device.limits;
-      return {
-        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-        maxBufferSize: l.maxBufferSize,
-        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-        maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension
-      };
+      return gpuLimits(device);
     },
     input(tensor: Tensor, label: string): GpuBuffer {
       const b = make(label, tensor.data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, tensor.shape);

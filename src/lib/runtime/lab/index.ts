@@ -3,16 +3,32 @@
  * sandbox worker in the browser and vitest in Node: only the environment differs (a GPUDevice or
  * none; onnxruntime reached by messages to the app, or called directly).
  */
-import type { Backend, Graph, Plot, SweepOptions, Tensor, Timing } from 'lab';
+import type * as LabModule from 'lab';
+import type { Graph, Plot, SweepOptions, Tensor, Timing } from 'lab';
 import { MemoryTracker } from '$lib/bench/memory';
 import { type DeviceTime, runSweep, timeRepeats } from '$lib/bench/sweep';
 import { summarize } from '$lib/bench/stats';
-import type { DeviceLimits, SweepPoint, TimerKind } from '$lib/bench/types';
+import type { SweepPoint, TimerKind } from '$lib/bench/types';
+import type { Backend } from '../backends';
+import { deviceLimits } from '../limits';
 import type { PlotData, SweepSettings, WireTensor } from '../protocol';
 import { apiError } from './errors';
+import { freezeLab } from './freeze';
 import { createGpu } from './gpu';
-import { type BuiltGraph, createGraph, graphBytes } from './onnx-graph';
+import { createGraph, graphBytes, graphState } from './onnx-graph';
+import { createProbeRecorder } from './probe';
 import * as tensors from './tensors';
+
+export { deviceLimits };
+
+/** The lesson API as lab.d.ts declares it: what `createLab` builds is checked against this. */
+type Lab = typeof LabModule;
+
+/** True when A and B are the same type (not merely assignable either way). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+// lab.d.ts declares Backend for learner code; it must be the union of ../backends' BACKENDS.
+const backendsAgree: Same<LabModule.Backend, Backend> = true;
+void backendsAgree;
 
 export type OrtRun = (
   model: Uint8Array,
@@ -53,25 +69,9 @@ function describe(v: unknown): string {
   }
 }
 
-export function deviceLimits(env: Pick<LabEnv, 'backend' | 'device' | 'wasmBudgetBytes'>): DeviceLimits {
-  if (env.backend === 'webgpu' && env.device) {
-    return {
-      maxBindingBytes: env.device.limits.maxStorageBufferBindingSize,
-      bindingLimitName: 'maxStorageBufferBindingSize',
-      maxTotalBytes: env.device.limits.maxBufferSize * 4,
-      totalLimitName: '4 × maxBufferSize'
-    };
-  }
-  return {
-    maxBindingBytes: env.wasmBudgetBytes,
-    bindingLimitName: 'the WASM memory budget',
-    maxTotalBytes: env.wasmBudgetBytes,
-    totalLimitName: 'the WASM memory budget'
-  };
-}
-
 export function createLab(env: LabEnv) {
   const tracker = new MemoryTracker();
+  const recorder = createProbeRecorder();
   let deviceMs = 0;
   let deviceTimer: TimerKind | null = null;
   let hopMs = 0;
@@ -92,27 +92,29 @@ export function createLab(env: LabEnv) {
   };
   const track = (t: Tensor, label: string): Tensor => {
     cpuLive.set(t, { trackId: tracker.alloc(label, t.data.byteLength), serial: nextSerial() });
+    recorder.active()?.allocations.push({ kind: 'tensor', label, bytes: t.data.byteLength });
     return t;
   };
   const releaseSince = (m: number) => {
     gpu.destroySince(m);
     for (const [t, entry] of [...cpuLive]) if (entry.serial > m) freeTensor(t);
   };
-  const gpu = createGpu(
-    env.backend === 'webgpu' ? env.device : null,
+  const gpu = createGpu({
+    device: env.backend === 'webgpu' ? env.device : null,
     tracker,
-    { record: record('gpu-timestamp') },
-    env.fileOf,
-    nextSerial
-  );
-  const serialized = new WeakMap<BuiltGraph, Uint8Array>();
+    timing: { record: record('gpu-timestamp') },
+    fileOf: env.fileOf,
+    nextSerial,
+    probing: recorder.active
+  });
+  const serialized = new WeakMap<object, { version: number; model: Uint8Array }>();
 
   const onnx = {
     graph: () => createGraph(),
     async run(g: Graph, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-      const graph = g as BuiltGraph;
-      if (!graph || typeof graph.serialize !== 'function')
-        throw apiError('onnx.run needs a graph made by onnx.graph()');
+      // The graph's own state, not the object's properties (which learner code could change).
+      const graph = graphState(g);
+      if (!graph) throw apiError('onnx.run needs a graph made by onnx.graph()');
       for (const input of graph.inputs) {
         const t = feeds[input.name];
         if (!t) throw apiError(`onnx.run: no tensor given for graph input '${input.name}'`);
@@ -122,11 +124,12 @@ export function createLab(env: LabEnv) {
           );
         }
       }
-      let model = serialized.get(graph);
-      if (!model) {
-        model = graph.serialize();
-        serialized.set(graph, model);
+      let cached = serialized.get(graph);
+      if (!cached || cached.version !== graph.version()) {
+        cached = { version: graph.version(), model: graph.serialize() };
+        serialized.set(graph, cached);
       }
+      const model = cached.model;
       const wire: Record<string, WireTensor> = {};
       for (const input of graph.inputs) {
         const data = feeds[input.name].data;
@@ -139,10 +142,26 @@ export function createLab(env: LabEnv) {
       try {
         const ep: Backend = env.backend;
         const t0 = env.now();
+        const probe = recorder.active();
         const { outputs, ms } = await env.ortRun(model, wire, ep);
         // The round trip to onnxruntime's worker costs message hops that are not the graph's work.
         hopMs += Math.max(0, env.now() - t0 - ms);
         record('ort-run')(ms);
+        if (probe && recorder.active() === probe) {
+          const named = (v: { name: string; shape: readonly number[] }) => ({ name: v.name, shape: [...v.shape] });
+          const elements = (ts: Iterable<{ data: { length: number } }>) => {
+            let n = 0;
+            for (const t of ts) n += t.data.length;
+            return n;
+          };
+          probe.graphs.push({
+            ops: graph.ops(),
+            values: graph.values.map(named),
+            inputs: graph.inputs.map(named),
+            outputs: graph.outputs.map(named),
+            transferred: elements(Object.values(wire)) + elements(Object.values(outputs))
+          });
+        }
         return outputs;
       } finally {
         tracker.free(id);
@@ -150,7 +169,7 @@ export function createLab(env: LabEnv) {
     }
   };
 
-  const module = {
+  const module = freezeLab({
     tensors: {
       zeros: (shape: readonly number[]) => track(tensors.zeros(shape), 'zeros'),
       from: (shape: readonly number[], values: ArrayLike<number>) => track(tensors.from(shape, values), 'from'),
@@ -221,7 +240,7 @@ export function createLab(env: LabEnv) {
         }
       );
     }
-  };
+  } satisfies Lab);
 
   function takeDeviceTime(): DeviceTime | null {
     const t = deviceTimer ? { ms: deviceMs, timer: deviceTimer, hopMs } : null;
@@ -232,7 +251,13 @@ export function createLab(env: LabEnv) {
   }
 
   return {
+    /** The lesson API for learner code: frozen, so neither learner modules nor checks can patch it. */
     module,
+    /**
+     * Run `fn` and record what it did through the lab: allocations, dispatches (with read counts)
+     * and ONNX graph runs. For the harness only (`LessonContext.probe`); probes do not nest.
+     */
+    probe: recorder.probe,
     tracker,
     takeDeviceTime,
     /** Destroy every GPU buffer of the run; returns how many were still live. */

@@ -34,7 +34,30 @@ export interface BuiltGraph extends Graph {
   readonly outputs: Value[];
   /** Every value in the graph (inputs, constants, intermediates, outputs). */
   readonly values: Value[];
+  /** Op types of the nodes, in order. */
+  readonly ops: string[];
   serialize(): Uint8Array;
+}
+
+/**
+ * What the lab runs and records for a graph, out of the learner's reach: the graph object's own
+ * properties are copies, and replacing its methods changes nothing here. Values are frozen.
+ */
+export interface GraphState {
+  readonly inputs: readonly Value[];
+  readonly outputs: readonly Value[];
+  readonly values: readonly Value[];
+  ops(): string[];
+  /** Changes whenever a node, input or output is added (for caching the serialised model). */
+  version(): number;
+  serialize(): Uint8Array;
+}
+
+const states = new WeakMap<object, GraphState>();
+
+/** The state of a graph made by `createGraph`, or undefined for anything else. */
+export function graphState(g: unknown): GraphState | undefined {
+  return g && typeof g === 'object' ? states.get(g) : undefined;
 }
 
 const sz = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -63,7 +86,7 @@ export function createGraph(): BuiltGraph {
   let counter = 0;
 
   const value = (name: string, shape: readonly number[], type: ElemType): Value => {
-    const v = { name, shape: [...shape], type };
+    const v: Value = Object.freeze({ name, shape: Object.freeze([...shape]), type });
     values.push(v);
     return v;
   };
@@ -96,10 +119,23 @@ export function createGraph(): BuiltGraph {
     ]);
   };
 
+  const serializeGraph = () => {
+    if (outputs.length === 0) throw apiError('the graph has no outputs: call graph.output(value)');
+    return serialize(nodes, inits, inputs, outputs);
+  };
   const g: BuiltGraph = {
-    inputs,
-    outputs,
-    values,
+    get inputs() {
+      return [...inputs];
+    },
+    get outputs() {
+      return [...outputs];
+    },
+    get values() {
+      return [...values];
+    },
+    get ops() {
+      return nodes.map((n) => n.op);
+    },
     input(name, shape) {
       if (values.some((v) => v.name === name)) throw apiError(`graph input '${name}' is defined twice`);
       const v = value(name, shape, 'float32');
@@ -159,13 +195,19 @@ export function createGraph(): BuiltGraph {
       return node('Where', [cond, a, b], shape, a.type);
     },
     output(x) {
+      if (!values.includes(x)) throw apiError('output: that value was not made by this graph');
       if (!outputs.includes(x)) outputs.push(x);
     },
-    serialize() {
-      if (outputs.length === 0) throw apiError('the graph has no outputs: call graph.output(value)');
-      return serialize(nodes, inits, inputs, outputs);
-    }
+    serialize: serializeGraph
   };
+  states.set(g, {
+    inputs,
+    outputs,
+    values,
+    ops: () => nodes.map((n) => n.op),
+    version: () => nodes.length + inputs.length + outputs.length + values.length,
+    serialize: serializeGraph
+  });
   return g;
 }
 
@@ -242,7 +284,7 @@ function serialize(nodes: Node[], inits: Init[], inputs: Value[], outputs: Value
 }
 
 /** Bytes of every tensor the graph holds while it runs (no reuse assumed): what a run allocates. */
-export function graphBytes(g: BuiltGraph): number {
+export function graphBytes(g: { readonly values: readonly Value[] }): number {
   const bytesOf = (v: Value) => sz(v.shape) * (v.type === 'float32' ? 4 : v.type === 'int64' ? 8 : 1);
   return g.values.reduce((a, v) => a + bytesOf(v), 0);
 }

@@ -59,7 +59,7 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
     const learner = loadModules(req.files, lab.module);
     const harness = req.lesson ? harnesses[req.lesson] : undefined;
     if (req.lesson && !harness) throw new Error(`no checks found for lesson ${req.lesson}`);
-    const ctx: LessonContext = { learner, lab: lab.module as unknown as LessonContext['lab'], backend: req.backend };
+    const ctx: LessonContext = { learner, lab: lab.module, backend: req.backend, probe: lab.probe };
 
     switch (req.mode) {
       case 'run': {

@@ -6,6 +6,7 @@
  */
 import { transform } from 'sucrase';
 import { LabError } from '../lab/errors';
+import { frozenLabMessage } from '../lab/freeze';
 import type { LearnerError } from '../protocol';
 
 export type Files = Record<string, string>;
@@ -91,7 +92,7 @@ export function toLearnerError(e: unknown, files: Files): LearnerError {
   const err = e instanceof Error ? e : new Error(String(e));
   const names = Object.keys(files).map(escape).join('|');
   const at = names ? new RegExp(`(?:^|[\\s(@/])(${names}):(\\d+):(\\d+)`).exec(err.stack ?? '') : null;
-  const text = `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
+  const text = frozenLabMessage(err) ?? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
   if (at) {
     return {
       kind: 'runtime',
