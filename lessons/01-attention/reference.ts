@@ -3,11 +3,12 @@
  * kernel registry (src/lib/kernels). Learner inputs are float32; the reference widens them to
  * float64 so that its own rounding is negligible next to the learner's.
  */
-import { runKernel } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import { runKernel, tensor } from '$lib/kernels';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
 
+const f64 = (t: T) => tensor([...t.shape], t.data);
+
 export function reference(q: T, k: T, v: T, causal = true) {
-  return runKernel('attention', { q: toF64(q), k: toF64(k), v: toF64(v) }, { causal }).o;
+  return runKernel('attention', { q: f64(q), k: f64(k), v: f64(v) }, { causal }).o;
 }
