@@ -227,7 +227,11 @@ export function expectClose(
   if (c.ok) return t;
   const h = hint?.(t, c);
   if (!h) fail(kit('mismatch', { where, detail: c.message }));
-  fail(kit('mismatch-hint', { where, detail: c.message, hint: typeof h === 'string' ? h : h.text }));
+  if (typeof h === 'string') fail(kit('mismatch-hint', { where, detail: c.message, hint: h }));
+  // The hint is the most specific part: its key names the message (a translation renders the
+  // hint's template and joins it the same way), and its parameters travel with where and detail.
+  const params = { ...h.params, where, detail: c.message };
+  fail({ key: h.key, params, text: render(kitMessages['mismatch-hint'], { where, detail: c.message, hint: h.text }) });
 }
 
 // ---------------------------------------------------------------------------------------------
