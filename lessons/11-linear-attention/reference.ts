@@ -11,8 +11,7 @@
  * own state, the wrong normalisation), by direct float64 loops; the checks use it only to name the
  * mistake in their messages. Cost: O(N·dk·dv) per call, like the recurrent form.
  */
-import { runKernel } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import { runKernel, tensor } from '$lib/kernels';
 
 export type FeatureMap = 'identity' | 'elu1';
 export interface Options {
@@ -35,7 +34,7 @@ export function mapPhi(x: T, kind: FeatureMap): F64 {
 export function reference(q: T, k: T, v: T, options: Options): F64 {
   const fq = mapPhi(q, options.featureMap);
   const fk = mapPhi(k, options.featureMap);
-  const num = runKernel('linear_attention', { q: fq, k: fk, v: toF64(v) }, { form: 'recurrent' }).o;
+  const num = runKernel('linear_attention', { q: fq, k: fk, v: tensor([...v.shape], v.data) }, { form: 'recurrent' }).o;
   if (!options.normalize) return num;
   const n = q.shape[0];
   const ones = { shape: [n, 1], data: new Float64Array(n).fill(1) };
