@@ -9,10 +9,11 @@
  * checked against it, and the checks use it to recognise what a wrong answer did. With every
  * switch at its canonical value it is the registry's kernel (the checks rely on that agreement).
  */
-import { runKernel, type Tensor as F64Tensor } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import { runKernel, tensor, type Tensor as F64Tensor } from '$lib/kernels';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
+
+const toF64 = (x: T) => tensor([...x.shape], x.data);
 
 export interface ScanInputs {
   u: T; // [N, D]
