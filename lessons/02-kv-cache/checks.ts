@@ -5,7 +5,18 @@
  * the cumulative generation time summed from those per-step times.
  */
 import type { Tensor } from 'lab';
-import { CheckFailure, isTensor, learnerFunction, outcome } from '$lib/lessons/check-helpers';
+import {
+  type Message,
+  cases,
+  check,
+  expectClose,
+  expectNumber,
+  fail,
+  join,
+  learner,
+  messages,
+  seeded
+} from '$lib/lessons/kit';
 import { type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { D, memory } from './memory';
 import { reference } from './reference';
@@ -16,13 +27,32 @@ type CreateCache = (capacity: number, d: number) => unknown;
 type Append = (cache: unknown, pos: number, k: Tensor, v: Tensor) => Promise<void>;
 type DecodeStep = (cache: unknown, t: number, q: Tensor, k: Tensor, v: Tensor) => Promise<Tensor>;
 
-/** prompt = tokens prefilled at once; n = total tokens (the rest are decoded one at a time). */
-const CASES = [
-  { prompt: 1, n: 1, d: 8 },
-  { prompt: 1, n: 6, d: 16 },
-  { prompt: 5, n: 12, d: 16 },
-  { prompt: 100, n: 133, d: 64 }
-];
+const m = messages('02-kv-cache', {
+  'decoded-row':
+    'Rows 0..{last} (the prefill) match; row {row} is a decoded token. Does decodeStep write token t’s key and value into the cache BEFORE attending? Query t must see key t.',
+  'prefill-row': 'The prefill rows already differ: check append and attend.',
+  'decode-ok': 'matches recomputation for {cases} tokens (prompt + decoded)',
+  'kv-wrong': '{name}: kvBytes({L}, {g}, {d}, {N}, {b}) returned {got}; expected 2·L·g·d·N·b = {want}.',
+  'kv-half': 'That is exactly half: the cache holds a key AND a value for every token.',
+  'kv-no-b': 'That is {b}× too small: multiply by the bytes per element b.',
+  'kv-one-layer': 'That is one layer’s cache: every one of the L = {L} layers keeps its own.',
+  'kv-ok':
+    'Llama-2-7B at 256K tokens: {llama} bytes = {llamaGiB} GiB; Mistral-7B {mistralGiB} GiB; Jamba {jambaGiB} GiB'
+});
+
+/**
+ * prompt = tokens prefilled at once; n = total tokens (the rest are decoded one at a time). The
+ * edge cases: one token, and a prompt that does not fill append.wgsl's workgroups of 256.
+ */
+const CASES = cases(
+  [
+    { prompt: 1, n: 1, d: 8 },
+    { prompt: 1, n: 6, d: 16 },
+    { prompt: 5, n: 12, d: 16 },
+    { prompt: 100, n: 133, d: 64 }
+  ],
+  { block: 256, make: (n) => ({ prompt: n - 2, n, d: 16 }) }
+);
 const TOLERANCE = { atol: 1e-5, rtol: 1e-4 };
 
 const GiB = 2 ** 30;
@@ -37,87 +67,75 @@ const MODELS = [
 const fmt = (x: number) => x.toLocaleString('en-US');
 
 /** Typical slips in the formula, recognised from the ratio to the right answer. */
-function formulaHint(got: number, want: number, L: number, b: number): string {
-  if (got * 2 === want) return ' That is exactly half: the cache holds a key AND a value for every token.';
-  if (got * b === want) return ` That is ${b}× too small: multiply by the bytes per element b.`;
-  if (got * L === want) return ` That is one layer's cache: every one of the L = ${L} layers keeps its own.`;
-  return '';
+function formulaHint(got: number, want: number, L: number, b: number): Message | null {
+  if (got * 2 === want) return m('kv-half');
+  if (got * b === want) return m('kv-no-b', { b });
+  if (got * L === want) return m('kv-one-layer', { L });
+  return null;
 }
+
+/** The failing message completed by a hint: the hint's key names it, as in the kit's expectClose. */
+const hinted = (base: Message, hint: Message): Message => ({
+  key: hint.key,
+  params: { ...base.params, ...hint.params },
+  text: join(base, hint).text
+});
 
 export const harness: LessonHarness = {
   checks: [
-    {
+    check({
       id: 'decode',
       title: 'Cached decoding equals attention recomputed over the whole sequence',
-      run: (ctx) =>
-        outcome(async () => {
-          const generate = learnerFunction<Generate>(
-            ctx,
-            'generate',
-            'generate(q, k, v, promptLength): Promise<Tensor>'
-          );
-          const { tensors } = ctx.lab;
-          for (const [i, { prompt, n, d }] of CASES.entries()) {
-            const q = tensors.randn([n, d], 40 + i);
-            const k = tensors.randn([n, d], 50 + i);
-            const v = tensors.randn([n, d], 60 + i);
-            const o = await generate(q, k, v, prompt);
-            if (!isTensor(o))
-              throw new CheckFailure(`generate must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
-            const c = tensors.compare(o, reference(q, k, v), TOLERANCE);
-            if (c.ok) continue;
-            const where = `prompt of ${prompt}, ${n} tokens in all, d = ${d}`;
-            if (c.firstMismatch < 0 || o.shape.length !== 2) return { pass: false, message: `${where}: ${c.message}` };
+      async run(ctx) {
+        const generate = learner<Generate>(ctx, 'generate', 'generate(q, k, v, promptLength): Promise<Tensor>');
+        for (const [i, { prompt, n, d }] of CASES.entries()) {
+          const { q, k, v } = seeded(ctx.lab, { q: [n, d], k: [n, d], v: [n, d] }, 40 + 10 * i);
+          const o = await generate(q, k, v, prompt);
+          const where = `prompt of ${prompt}, ${n} tokens in all, d = ${d}`;
+          expectClose(ctx.lab, o, reference(q, k, v), TOLERANCE, where, 'generate', (_, c) => {
+            if (c.firstMismatch < 0) return null;
             const row = Math.floor(c.firstMismatch / d);
-            const hint =
-              row >= prompt
-                ? ` Rows 0..${prompt - 1} (the prefill) match; row ${row} is a decoded token. ` +
-                  'Does decodeStep write token t’s key and value into the cache BEFORE attending? Query t must see key t.'
-                : ' The prefill rows already differ: check append and attend.';
-            return { pass: false, message: `${where}: ${c.message}.${hint}` };
-          }
-          return {
-            pass: true,
-            message: `matches recomputation for ${CASES.map((c) => `${c.prompt}+${c.n - c.prompt}`).join(', ')} tokens (prompt + decoded)`
-          };
-        })
-    },
-    {
+            return row >= prompt ? m('decoded-row', { last: prompt - 1, row }) : m('prefill-row');
+          });
+        }
+        return m('decode-ok', { cases: CASES.map((c) => `${c.prompt}+${c.n - c.prompt}`).join(', ') });
+      }
+    }),
+    check({
       id: 'kv-bytes',
       title: 'kvBytes(L, g, d, N, b) gives the KV-cache sizes of real models',
-      run: (ctx) =>
-        outcome(() => {
-          const kvBytes = learnerFunction<KvBytes>(ctx, 'kvBytes', 'kvBytes(L, g, d, N, b): number');
-          // Per token first (N = 1), then at 256K tokens; plus this lesson's float32 head, and N = 0.
-          const cases = [
-            ...MODELS.flatMap((m) => [1, K256].map((N) => ({ ...m, N, b: 2 }))),
-            { name: 'this lesson’s head (float32)', L: 1, g: 1, d: D, N: 1000, b: 4 },
-            { name: 'an empty cache', L: 32, g: 32, d: 128, N: 0, b: 2 }
-          ];
-          for (const { name, L, g, d, N, b } of cases) {
-            const got = kvBytes(L, g, d, N, b);
-            const want = 2 * L * g * d * N * b;
-            if (got !== want) {
-              return {
-                pass: false,
-                message: `${name}: kvBytes(${L}, ${g}, ${d}, ${fmt(N)}, ${b}) returned ${typeof got === 'number' ? fmt(got) : String(got)}; expected 2·L·g·d·N·b = ${fmt(want)}.${formulaHint(got, want, L, b)}`
-              };
-            }
-          }
-          // 2·32·32·128·262,144·2 = 137,438,953,472 bytes = 128 GiB.
-          const llama = 2 * 32 * 32 * 128 * K256 * 2;
-          return {
-            pass: true,
-            message: `Llama-2-7B at 256K tokens: ${fmt(llama)} bytes = ${llama / GiB} GiB; Mistral-7B ${(2 * 32 * 8 * 128 * K256 * 2) / GiB} GiB; Jamba ${(2 * 4 * 8 * 128 * K256 * 2) / GiB} GiB`
-          };
-        })
-    }
+      run(ctx) {
+        const kvBytes = learner<KvBytes>(ctx, 'kvBytes', 'kvBytes(L, g, d, N, b): number');
+        // Per token first (N = 1), then at 256K tokens; plus this lesson's float32 head, and N = 0.
+        const sizes = [
+          ...MODELS.flatMap((model) => [1, K256].map((N) => ({ ...model, N, b: 2 }))),
+          { name: 'this lesson’s head (float32)', L: 1, g: 1, d: D, N: 1000, b: 4 },
+          { name: 'an empty cache', L: 32, g: 32, d: 128, N: 0, b: 2 }
+        ];
+        for (const { name, L, g, d, N, b } of sizes) {
+          const got = expectNumber(kvBytes(L, g, d, N, b), `kvBytes(${L}, ${g}, ${d}, ${fmt(N)}, ${b})`);
+          const want = 2 * L * g * d * N * b;
+          if (got === want) continue;
+          const wrong = m('kv-wrong', { name, L, g, d, N: fmt(N), b, got: fmt(got), want: fmt(want) });
+          const hint = formulaHint(got, want, L, b);
+          fail(hint ? hinted(wrong, hint) : wrong);
+        }
+        // 2·32·32·128·262,144·2 = 137,438,953,472 bytes = 128 GiB.
+        const llama = 2 * 32 * 32 * 128 * K256 * 2;
+        return m('kv-ok', {
+          llama: fmt(llama),
+          llamaGiB: llama / GiB,
+          mistralGiB: (2 * 32 * 8 * 128 * K256 * 2) / GiB,
+          jambaGiB: (2 * 4 * 8 * 128 * K256 * 2) / GiB
+        });
+      }
+    })
   ],
   async sweep(ctx, n) {
     const { lab } = ctx;
-    const createCache = learnerFunction<CreateCache>(ctx, 'createCache', 'createCache(capacity, d)');
-    const append = learnerFunction<Append>(ctx, 'append', 'append(cache, pos, k, v): Promise<void>');
-    const decodeStep = learnerFunction<DecodeStep>(ctx, 'decodeStep', 'decodeStep(cache, t, q, k, v): Promise<Tensor>');
+    const createCache = learner<CreateCache>(ctx, 'createCache', 'createCache(capacity, d)');
+    const append = learner<Append>(ctx, 'append', 'append(cache, pos, k, v): Promise<void>');
+    const decodeStep = learner<DecodeStep>(ctx, 'decodeStep', 'decodeStep(cache, t, q, k, v): Promise<Tensor>');
     const wall = new Map<number, number[]>(); // wall-clock ms of every decode step, by N
 
     await lab.sweep({

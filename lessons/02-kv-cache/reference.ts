@@ -4,11 +4,12 @@
  * the same rows: token t's output depends only on q_t and the keys and values of tokens 0..t.
  * Cost: O(N²·d) for N tokens, which is exactly what the cache saves at generation time.
  */
-import { runKernel } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import { runKernel, tensor } from '$lib/kernels';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
 
+const f64 = (t: T) => tensor([...t.shape], t.data);
+
 export function reference(q: T, k: T, v: T) {
-  return runKernel('attention', { q: toF64(q), k: toF64(k), v: toF64(v) }, { causal: true }).o;
+  return runKernel('attention', { q: f64(q), k: f64(k), v: f64(v) }, { causal: true }).o;
 }
