@@ -1,24 +1,62 @@
 /**
  * Lesson 15 checks: the learner's chunked SSD against the float64 recurrence (the registry's
- * selective scan with a scalar A per head), on several shapes, chunk sizes and a long sequence;
- * and their duality map, head h → (q, k, v, g), fed to the registry's gated linear attention
- * (lesson 13's layer), against the same recurrence. The sweep times SSD over L, then over the
- * chunk size at a fixed L, and plots the state bytes of Mamba-1 and Mamba-2 layers.
+ * selective scan with a scalar A per head), on several shapes, chunk sizes and a long sequence
+ * (L = 1 and L not a multiple of C among them); and their duality map, head h → (q, k, v, g), fed
+ * to the registry's gated linear attention (lesson 13's layer), against the same recurrence. The
+ * sweep times SSD over L, then over the chunk size at a fixed L, and plots the state bytes of
+ * Mamba-1 and Mamba-2 layers.
  */
 import type { Tensor } from 'lab';
 import { uniform } from '$lib/kernels';
-import { CheckFailure, isTensor, learnerFunction, outcome } from '$lib/lessons/check-helpers';
+import {
+  type Message,
+  cases,
+  check,
+  expectClose,
+  expectTensor,
+  fail,
+  learner,
+  matches,
+  messages
+} from '$lib/lessons/kit';
 import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { CHUNK, HEADS, NS, P, memory } from './memory';
 import { diagonalBlocksOnly, gla, glaInputs, recurrence } from './reference';
 
 type Ssd = (x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk?: number) => Promise<Tensor>;
-type ToGla = (x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, h: number) => Record<string, unknown>;
+type ToGla = (x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, h: number) => unknown;
+
+const m = messages('15-ssd', {
+  'not-finite': '{where}: the output holds NaN or Infinity',
+  'diagonal-only':
+    'Your output holds the diagonal blocks (step 1) and nothing else: every chunk starts from a zero state. Step 3 must pass the states from chunk to chunk: h_[c] = e^{ΣA over chunk c−1} h_[c−1] + states[c−1].',
+  'first-chunk':
+    'Token {token} (head {head}) is in the first chunk, where no state is involved: step 1 is wrong. y_l = Σ_{s ≤ l} (C_l·B_s) e^{a_l − a_s} Δ_s x_s within the chunk.',
+  'state-carry':
+    'Chunks 0 and 1 are right, token {token} (head {head}) in chunk {index} is not: the state reaches the next chunk, but on its way through a whole chunk it must also decay, h_[c] = e^{Σ ΔA over chunk c−1}·h_[c−1] + states[c−1].',
+  'state-enter':
+    'The first chunk is right; token {token} (head {head}), in chunk 1, is not: the state entering a chunk is wrong (step 2 builds it, step 3 passes it on, step 4 reads it through C_l, decayed by e^{a_l}).',
+  'not-object': 'toGla must return { q, k, v, g }, got {got}',
+  swapped: 'q and k are swapped: C reads the state out (the query), B writes into it (the key).',
+  'q-k': 'q must be C and k must be B.',
+  'v-no-step': 'v = x is missing the step: Mamba feeds Δ_t·B_t·x_t into the state (Euler for B), so v = Δ·x.',
+  v: 'v must be head h of x, times Δ: v_t = Δ_{t,h} x_{t,h}.',
+  'g-no-step': 'g = A is missing the step: the decay is a_t = e^{Δ_t A}, so g_t = Δ_t·A_h.',
+  g: 'g must be the log decay of head h, g_t = Δ_{t,h}·A_h (≤ 0).',
+  head: 'head {head}: {hints}',
+  'gla-vs-recurrence': 'head {head}: gated linear attention of your (q, k, v, g) vs the recurrence',
+  matches: 'matches the recurrence for L = {cases} with C = {chunks}',
+  duality: 'on {heads} heads, lesson 13’s layer reproduces the SSM recurrence (largest difference {worst})'
+});
 
 const SSD_SIGNATURE = 'ssd(x, dt, A, B, C, chunk): Promise<Tensor>';
 const GLA_SIGNATURE = 'toGla(x, dt, A, B, C, h): { q, k, v, g }';
 /** Chunked vs recurrent in float32 (syllabus §3.12: "SSD minimal vs selective scan", 1e-4). */
 const TOLERANCE = { atol: 1e-4, rtol: 1e-4 };
+/** toGla only rearranges and multiplies: its tensors must equal the map's almost exactly. */
+const EXACT = { atol: 1e-6, rtol: 1e-5 };
+
+const ssdFn = (ctx: LessonContext) => learner<Ssd>(ctx, 'ssd', SSD_SIGNATURE);
 
 interface Inputs {
   x: Tensor;
@@ -45,153 +83,106 @@ function makeInputs(lab: Lab, L: number, H: number, Pw: number, N: number, seed:
   };
 }
 
-async function runSsd(f: Ssd, i: Inputs, chunk: number, what: string): Promise<Tensor> {
-  const y = await f(i.x, i.dt, i.A, i.B, i.C, chunk);
-  if (!isTensor(y))
-    throw new CheckFailure(`${what}: ssd must return a Tensor { shape, data: Float32Array }, got ${String(y)}`);
-  const want = i.x.shape;
-  if (y.shape.length !== 3 || y.shape.some((s, k) => s !== want[k])) {
-    throw new CheckFailure(
-      `${what}: expected y of shape [${want.join(', ')}] ([L, H, P], like x), got [${y.shape.join(', ')}]`
-    );
-  }
-  return y;
-}
+/** Own cases (n = L); `cases` adds L = 1 and L not a multiple of C when the list lacks them. */
+const CASES = cases(
+  [
+    { n: 1, H: 1, P: 4, N: 4, chunk: 16 },
+    { n: 7, H: 2, P: 8, N: 8, chunk: 16 },
+    { n: 100, H: 2, P: 16, N: 16, chunk: 16 },
+    { n: 200, H: 3, P: 8, N: 32, chunk: 32 },
+    { n: 130, H: 2, P: 64, N: 64, chunk: 64 },
+    { n: 1024, H: 2, P: 16, N: 16, chunk: 64 }
+  ],
+  { block: 16, make: (n) => ({ n, H: 2, P: 8, N: 8, chunk: 16 }) }
+);
 
-const CASES = [
-  { L: 1, H: 1, P: 4, N: 4, chunk: 16 },
-  { L: 7, H: 2, P: 8, N: 8, chunk: 16 },
-  { L: 100, H: 2, P: 16, N: 16, chunk: 16 },
-  { L: 200, H: 3, P: 8, N: 32, chunk: 32 },
-  { L: 130, H: 2, P: 64, N: 64, chunk: 64 },
-  { L: 1024, H: 2, P: 16, N: 16, chunk: 64 }
-];
-
-function ssdHint(lab: Lab, y: Tensor, i: Inputs, chunk: number, mismatch: number): string {
+/** Which step a wrong output points at: none of the states (diagonal blocks only), or where the first wrong token sits. */
+function ssdHint(lab: Lab, y: Tensor, i: Inputs, chunk: number, mismatch: number): Message {
   const [, H, Pw] = i.x.shape;
-  if (lab.tensors.compare(y, diagonalBlocksOnly(i.x, i.dt, i.A, i.B, i.C, chunk), TOLERANCE).ok) {
-    return 'Your output holds the diagonal blocks (step 1) and nothing else: every chunk starts from a zero state. Step 3 must pass the states from chunk to chunk: h_[c] = e^{ΣA over chunk c−1} h_[c−1] + states[c−1].';
-  }
-  const l = Math.floor(mismatch / (H * Pw));
-  const h = Math.floor(mismatch / Pw) % H;
-  if (l < chunk) {
-    return `Token ${l} (head ${h}) is in the first chunk, where no state is involved: step 1 is wrong. y_l = Σ_{s ≤ l} (C_l·B_s) e^{a_l − a_s} Δ_s x_s within the chunk.`;
-  }
-  const c = Math.floor(l / chunk);
-  if (c >= 2) {
-    return `Chunks 0 and 1 are right, token ${l} (head ${h}) in chunk ${c} is not: the state reaches the next chunk, but on its way through a whole chunk it must also decay, h_[c] = e^{Σ ΔA over chunk c−1}·h_[c−1] + states[c−1].`;
-  }
-  return `The first chunk is right; token ${l} (head ${h}), in chunk 1, is not: the state entering a chunk is wrong (step 2 builds it, step 3 passes it on, step 4 reads it through C_l, decayed by e^{a_l}).`;
+  if (matches(lab, y, diagonalBlocksOnly(i.x, i.dt, i.A, i.B, i.C, chunk), TOLERANCE)) return m('diagonal-only');
+  const token = Math.floor(mismatch / (H * Pw));
+  const head = Math.floor(mismatch / Pw) % H;
+  if (token < chunk) return m('first-chunk', { token, head });
+  const index = Math.floor(token / chunk);
+  return index >= 2 ? m('state-carry', { token, head, index }) : m('state-enter', { token, head });
 }
 
-function expectShape(what: string, t: unknown, shape: number[]): Tensor {
-  if (!isTensor(t))
-    throw new CheckFailure(`toGla: ${what} must be a Tensor { shape, data: Float32Array }, got ${String(t)}`);
-  if (t.shape.length !== shape.length || t.shape.some((s, k) => s !== shape[k])) {
-    throw new CheckFailure(`toGla: expected ${what} of shape [${shape.join(', ')}], got [${t.shape.join(', ')}]`);
+/** Head h of a [L, H, P] array, as [L, P]. */
+function headOf(data: ArrayLike<number>, L: number, H: number, Pw: number, h: number): Float64Array {
+  return Float64Array.from({ length: L * Pw }, (_, e) => data[(Math.floor(e / Pw) * H + h) * Pw + (e % Pw)]);
+}
+
+/** What is wrong with the learner's (q, k, v, g) for head h, as hints; empty when nothing is. */
+function mapHints(lab: Lab, got: Record<'q' | 'k' | 'v' | 'g', Tensor>, i: Inputs, h: number): Message[] {
+  const [L, H, Pw] = i.x.shape;
+  const want = glaInputs(i.x, i.dt, i.A, i.B, i.C, h);
+  const same = (a: Tensor, b: { shape: readonly number[]; data: ArrayLike<number> }) => matches(lab, a, b, EXACT);
+  const hints: Message[] = [];
+  if (!same(got.q, want.q) || !same(got.k, want.k)) {
+    hints.push(same(got.q, want.k) && same(got.k, want.q) ? m('swapped') : m('q-k'));
   }
-  return t;
+  if (!same(got.v, want.v)) {
+    hints.push(same(got.v, { shape: [L, Pw], data: headOf(i.x.data, L, H, Pw, h) }) ? m('v-no-step') : m('v'));
+  }
+  if (!same(got.g, want.g)) {
+    hints.push(got.g.data.every((a) => Math.abs(a - i.A.data[h]) < 1e-6) ? m('g-no-step') : m('g'));
+  }
+  return hints;
 }
 
 export const harness: LessonHarness = {
   checks: [
-    {
+    check({
       id: 'ssd-recurrence',
       title: 'Chunked SSD equals the recurrence',
-      run: (ctx) =>
-        outcome(async () => {
-          const f = learnerFunction<Ssd>(ctx, 'ssd', SSD_SIGNATURE);
-          for (const [k, { L, H, P: Pw, N, chunk }] of CASES.entries()) {
-            const i = makeInputs(ctx.lab, L, H, Pw, N, 100 + 10 * k);
-            const what = `L = ${L}, H = ${H}, P = ${Pw}, N_s = ${N}, C = ${chunk}`;
-            const y = await runSsd(f, i, chunk, what);
-            if (!y.data.every(Number.isFinite))
-              return { pass: false, message: `${what}: the output holds NaN or Infinity` };
-            const c = ctx.lab.tensors.compare(y, recurrence(i.x, i.dt, i.A, i.B, i.C), TOLERANCE);
-            if (!c.ok)
-              return {
-                pass: false,
-                message: `${what}: ${c.message}. ${ssdHint(ctx.lab, y, i, chunk, c.firstMismatch)}`
-              };
-          }
-          return {
-            pass: true,
-            message: `matches the recurrence for L = ${CASES.map((c) => c.L).join(', ')} with C = 16, 32, 64`
-          };
-        })
-    },
-    {
+      async run(ctx) {
+        const f = ssdFn(ctx);
+        for (const [k, { n: L, H, P: Pw, N, chunk }] of CASES.entries()) {
+          const i = makeInputs(ctx.lab, L, H, Pw, N, 100 + 10 * k);
+          const where = `L = ${L}, H = ${H}, P = ${Pw}, N_s = ${N}, C = ${chunk}`;
+          const y = expectTensor(await f(i.x, i.dt, i.A, i.B, i.C, chunk), i.x.shape, `ssd (${where})`);
+          if (!y.data.every(Number.isFinite)) fail(m('not-finite', { where }));
+          expectClose(ctx.lab, y, recurrence(i.x, i.dt, i.A, i.B, i.C), TOLERANCE, where, 'ssd', (_, c) =>
+            ssdHint(ctx.lab, y, i, chunk, c.firstMismatch)
+          );
+        }
+        const chunks = [...new Set(CASES.map((c) => c.chunk))].join(', ');
+        return m('matches', { cases: CASES.map((c) => c.n).join(', '), chunks });
+      }
+    }),
+    check({
       id: 'duality',
       title: 'Each head is gated linear attention: q = C, k = B, v = Δ·x, g = Δ·A',
-      run: (ctx) =>
-        outcome(() => {
-          const toGla = learnerFunction<ToGla>(ctx, 'toGla', GLA_SIGNATURE);
-          const [L, H, Pw, N] = [200, 3, 8, 16];
-          const i = makeInputs(ctx.lab, L, H, Pw, N, 7);
-          const y = recurrence(i.x, i.dt, i.A, i.B, i.C);
-          const { tensors } = ctx.lab;
-          let worst = 0;
-          for (let h = 0; h < H; h++) {
-            const m = toGla(i.x, i.dt, i.A, i.B, i.C, h);
-            if (typeof m !== 'object' || m === null)
-              throw new CheckFailure(`toGla must return { q, k, v, g }, got ${String(m)}`);
-            const q = expectShape('q', m.q, [L, N]);
-            const k = expectShape('k', m.k, [L, N]);
-            const v = expectShape('v', m.v, [L, Pw]);
-            const g = expectShape('g', m.g, [L]);
-            const want = glaInputs(i.x, i.dt, i.A, i.B, i.C, h);
-            const same = (a: Tensor, b: { shape: readonly number[]; data: ArrayLike<number> }) =>
-              tensors.compare(a, b, { atol: 1e-6, rtol: 1e-5 }).ok;
-            const hints: string[] = [];
-            if (!same(q, want.q) || !same(k, want.k)) {
-              hints.push(
-                same(q, want.k) && same(k, want.q)
-                  ? 'q and k are swapped: C reads the state out (the query), B writes into it (the key).'
-                  : 'q must be C and k must be B.'
-              );
-            }
-            if (!same(v, want.v)) {
-              const xh = tensors.from(
-                [L, Pw],
-                Array.from({ length: L * Pw }, (_, e) => i.x.data[(Math.floor(e / Pw) * H + h) * Pw + (e % Pw)])
-              );
-              hints.push(
-                same(v, xh)
-                  ? 'v = x is missing the step: Mamba feeds Δ_t·B_t·x_t into the state (Euler for B), so v = Δ·x.'
-                  : 'v must be head h of x, times Δ: v_t = Δ_{t,h} x_{t,h}.'
-              );
-            }
-            if (!same(g, want.g)) {
-              const plainA = g.data.every((a) => Math.abs(a - i.A.data[h]) < 1e-6);
-              hints.push(
-                plainA
-                  ? 'g = A is missing the step: the decay is a_t = e^{Δ_t A}, so g_t = Δ_t·A_h.'
-                  : 'g must be the log decay of head h, g_t = Δ_{t,h}·A_h (≤ 0).'
-              );
-            }
-            if (hints.length > 0) return { pass: false, message: `head ${h}: ${hints.join(' ')}` };
-            const o = gla(q, k, v, g);
-            const yh = tensors.from(
-              [L, Pw],
-              Array.from({ length: L * Pw }, (_, e) => y.data[(Math.floor(e / Pw) * H + h) * Pw + (e % Pw)])
-            );
-            const c = tensors.compare(o as unknown as Tensor, yh, TOLERANCE);
-            if (!c.ok)
-              return {
-                pass: false,
-                message: `head ${h}: gated linear attention of your (q, k, v, g) vs the recurrence: ${c.message}`
-              };
-            worst = Math.max(worst, c.maxAbsError);
-          }
-          return {
-            pass: true,
-            message: `on ${H} heads, lesson 13's layer reproduces the SSM recurrence (largest difference ${worst.toExponential(1)})`
+      run(ctx) {
+        const toGla = learner<ToGla>(ctx, 'toGla', GLA_SIGNATURE);
+        const { lab } = ctx;
+        const [L, H, Pw, N] = [200, 3, 8, 16];
+        const i = makeInputs(lab, L, H, Pw, N, 7);
+        const y = recurrence(i.x, i.dt, i.A, i.B, i.C);
+        let worst = 0;
+        for (let h = 0; h < H; h++) {
+          const r = toGla(i.x, i.dt, i.A, i.B, i.C, h);
+          if (typeof r !== 'object' || r === null) fail(m('not-object', { got: String(r) }));
+          const map = r as Record<string, unknown>;
+          const got = {
+            q: expectTensor(map.q, [L, N], 'toGla → q'),
+            k: expectTensor(map.k, [L, N], 'toGla → k'),
+            v: expectTensor(map.v, [L, Pw], 'toGla → v'),
+            g: expectTensor(map.g, [L], 'toGla → g')
           };
-        })
-    }
+          const hints = mapHints(lab, got, i, h);
+          if (hints.length > 0) fail(m('head', { head: h, hints: hints.map((x) => x.text).join(' ') }));
+          const o = lab.tensors.from([L, Pw], gla(got.q, got.k, got.v, got.g).data);
+          const yh = { shape: [L, Pw], data: headOf(y.data, L, H, Pw, h) };
+          expectClose(lab, o, yh, TOLERANCE, m('gla-vs-recurrence', { head: h }).text, 'gated linear attention');
+          worst = Math.max(worst, lab.tensors.compare(o, yh, TOLERANCE).maxAbsError);
+        }
+        return m('duality', { heads: H, worst: worst.toExponential(1) });
+      }
+    })
   ],
-  async sweep(ctx: LessonContext, n) {
-    const f = learnerFunction<Ssd>(ctx, 'ssd', SSD_SIGNATURE);
+  async sweep(ctx, n) {
+    const f = ssdFn(ctx);
     const { lab } = ctx;
     await lab.sweep({
       label: `chunked SSD (your code), C = ${CHUNK}`,

@@ -8,10 +8,11 @@
  *   linear attention run on each chunk separately, to recognise a missing step 3.
  * The registry has no SSD entry of its own; the lesson's point is that it needs none.
  */
-import { runKernel, type Tensor as F64 } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import { runKernel, tensor, type Tensor as F64 } from '$lib/kernels';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
+
+const toF64 = (x: T) => tensor([...x.shape], x.data);
 
 /** y [L, H, P] of the recurrence h_t = e^{Δ_t A_h} h_{t−1} + Δ_t x_t B_tᵀ, y_t = h_t C_t. */
 export function recurrence(x: T, dt: T, A: T, B: T, C: T): F64 {
