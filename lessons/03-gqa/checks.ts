@@ -4,9 +4,23 @@
  * the KV-cache formula at Mistral-7B's shape. The sweep times a decode step for several g (one
  * series each), then plots decode time against g at a fixed N, and the KV cache of 7B-scale models.
  */
-import type { GpuBuffer, Tensor } from 'lab';
-import { CheckFailure, isTensor, learnerFunction, outcome } from '$lib/lessons/check-helpers';
-import { type LessonHarness, bytesOf } from '$lib/lessons/types';
+import type { GpuBuffer, Plot, Tensor } from 'lab';
+import {
+  type Message,
+  cases,
+  check,
+  expectClose,
+  expectNumber,
+  fail,
+  isTensor,
+  join,
+  learner,
+  matches,
+  messages,
+  seeded,
+  totalBytes
+} from '$lib/lessons/kit';
+import { type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { D, H, gqaMemory } from './memory';
 import { grouped, gqaRegistry, mhaRepeated } from './reference';
 
@@ -15,21 +29,59 @@ type KvBytes = (L: number, g: number, d: number, N: number, b: number) => number
 type Upload = (k: Tensor, v: Tensor) => unknown;
 type GqaDecode = (q: Tensor, cache: unknown) => Promise<Tensor>;
 
-/** H query heads, g KV heads (H, H/4 and 1 for each H), n cached tokens, head dimension d. */
-const CASES = [
-  { H: 8, g: 8, n: 1, d: 16 },
-  { H: 8, g: 2, n: 7, d: 16 },
-  { H: 8, g: 1, n: 70, d: 32 },
-  { H: 8, g: 2, n: 130, d: 64 },
-  { H: 12, g: 12, n: 5, d: 8 },
-  { H: 12, g: 3, n: 130, d: 64 },
-  { H: 12, g: 1, n: 33, d: 16 }
-];
+const m = messages('03-gqa', {
+  'wrong-head': 'H = {H}, g = {g}: query head {h} should read KV head {want}, got {got} (your mapping: [{mapping}]).',
+  'round-robin-map':
+    'Your mapping is h mod g (round robin), so neighbouring heads read different KV heads. In GQA, consecutive query heads form a group (HF’s repeat_kv, FlashAttention’s repeat).',
+  'out-of-range': 'A KV head must be an integer from 0 to g − 1 = {last}.',
+  'mapping-ok': 'H = 32, g = 8: heads 0–3 read KV head 0, heads 4–7 KV head 1, …, heads 28–31 KV head 7',
+  'round-robin': 'Your output is GQA with query head h reading KV head h mod g: fix kvHead.',
+  'head-row': 'Rows are query heads: head {head} should read KV head {kv}.',
+  'decode-ok': 'matches MHA on repeated K/V (and the registry’s gqa_attention) for H = 8 and 12 with g = H, H/4, 1',
+  'cache-ok': 'g = {g} KV heads of {n} tokens, d = {d}: {bytes} bytes, {ratio}× less than MHA’s {mha}',
+  'cache-repeated':
+    'the cache holds K and V repeated for all H = {H} query heads ({bytes} bytes): the output is right, but nothing is saved. Keep the g heads; let each query head read its KV head.',
+  'cache-empty':
+    'no GPU buffers or tensors found in what upload() made: keep the K and V buffers (WebGPU) or tensors (WASM) in the cache',
+  'cache-wrong':
+    'the cache holds {bytes} bytes; K and V for g = {g} heads × {n} tokens × d = {d} in float32 are {want}',
+  'mistral-wrong': 'kvBytes(32, 8, 128, 262,144, 2) returned {got}; 2·L·g·d·N·b = {want} bytes ({gib} GiB)',
+  'not-proportional': 'kvBytes should grow in proportion to g: g = 32 gave {llama}, g = 8 {mistral}, g = 1 {mqa}',
+  'mistral-ok':
+    'Mistral-7B (g = 8): {mistral} bytes = {mistralGiB} GiB; Llama-2-7B (g = 32): {llamaGiB} GiB; MQA (g = 1) would need {mqaGiB} GiB',
+  'bad-g': 'G must be a number of KV heads that divides H = {H} (8, 4, 2 or 1); got {got}'
+});
+
+const UPLOAD = 'upload(k, v): Cache';
+const DECODE = 'gqaDecode(q, cache): Promise<Tensor>';
+/**
+ * H query heads, g KV heads (H, H/4 and 1 for each H), n cached tokens, head dimension d; gqa.wgsl
+ * runs 64 threads over the cached tokens, so N = 1 and N not a multiple of 64 are edge cases.
+ */
+const CASES = cases(
+  [
+    { H: 8, g: 8, n: 1, d: 16 },
+    { H: 8, g: 2, n: 7, d: 16 },
+    { H: 8, g: 1, n: 70, d: 32 },
+    { H: 8, g: 2, n: 130, d: 64 },
+    { H: 12, g: 12, n: 5, d: 8 },
+    { H: 12, g: 3, n: 130, d: 64 },
+    { H: 12, g: 1, n: 33, d: 16 }
+  ],
+  { block: 64, make: (n) => ({ H: 8, g: 2, n, d: 16 }) }
+);
 const TOLERANCE = { atol: 1e-5, rtol: 1e-4 };
 const GiB = 2 ** 30;
 const K256 = 256 * 1024;
 const fmt = (x: number) => x.toLocaleString('en-US');
 const variant = (g: number, heads: number) => (g === heads ? 'MHA' : g === 1 ? 'MQA' : 'GQA');
+
+/** The failing message completed by a hint: the hint's key names it, as in the kit's expectClose. */
+const hinted = (base: Message, hint: Message): Message => ({
+  key: hint.key,
+  params: { ...base.params, ...hint.params },
+  text: join(base, hint).text
+});
 
 const isGpuBuffer = (x: unknown): x is GpuBuffer =>
   typeof x === 'object' &&
@@ -37,167 +89,145 @@ const isGpuBuffer = (x: unknown): x is GpuBuffer =>
   typeof (x as GpuBuffer).label === 'string' &&
   typeof (x as GpuBuffer).size === 'number';
 
-/** Bytes held by a cache that upload() made: its GPU buffers (WebGPU) or its tensors (WASM). */
-function cacheBytes(cache: unknown): number {
+/** Bytes of the tensors a cache holds (its fields, and arrays in them). */
+function heldTensorBytes(cache: unknown): number {
   if (typeof cache !== 'object' || cache === null) return 0;
-  let total = 0;
-  for (const x of Object.values(cache)) {
-    if (isTensor(x)) total += x.data.byteLength;
-    else if (isGpuBuffer(x)) total += x.size;
-  }
-  return total;
+  const fields = Object.values(cache).flatMap((x: unknown) => (Array.isArray(x) ? x : [x]));
+  return fields.reduce((a: number, x) => a + (isTensor(x) ? x.data.byteLength : 0), 0);
+}
+
+/**
+ * upload(k, v), and the bytes its cache holds. WebGPU: every buffer upload() allocated, from the
+ * probe. WASM: the tensors the cache holds, since it may keep the caller's k and v without a copy.
+ */
+async function uploadMeasured(ctx: LessonContext, k: Tensor, v: Tensor): Promise<{ cache: unknown; bytes: number }> {
+  const upload = learner<Upload>(ctx, 'upload', UPLOAD);
+  const { result: cache, record } = await ctx.probe(() => upload(k, v));
+  return { cache, bytes: ctx.backend === 'webgpu' ? totalBytes(record) : heldTensorBytes(cache) };
 }
 
 export const harness: LessonHarness = {
   checks: [
-    {
+    check({
       id: 'head-mapping',
       title: 'kvHead(h, H, g) sends each group of H/g consecutive query heads to one KV head',
-      run: (ctx) =>
-        outcome(() => {
-          const kvHead = learnerFunction<KvHead>(ctx, 'kvHead', 'kvHead(h, H, g): number');
-          for (const [heads, g] of [
-            [8, 8],
-            [8, 2],
-            [8, 1],
-            [32, 8],
-            [32, 4],
-            [12, 3],
-            [12, 1]
-          ]) {
-            const got = Array.from({ length: heads }, (_, h) => kvHead(h, heads, g));
-            const want = got.map((_, h) => grouped(h, heads, g));
-            const h = got.findIndex((x, i) => x !== want[i]);
-            if (h < 0) continue;
-            const roundRobin = got.every((x, i) => x === i % g);
-            const hint = roundRobin
-              ? ' Your mapping is h mod g (round robin), so neighbouring heads read different KV heads. In GQA, consecutive query heads form a group (HF’s repeat_kv, FlashAttention’s repeat).'
-              : !Number.isInteger(got[h]) || got[h] < 0 || got[h] >= g
-                ? ` A KV head must be an integer from 0 to g − 1 = ${g - 1}.`
-                : '';
-            return {
-              pass: false,
-              message: `H = ${heads}, g = ${g}: query head ${h} should read KV head ${want[h]}, got ${String(got[h])} (your mapping: [${got.join(', ')}]).${hint}`
-            };
-          }
-          return {
-            pass: true,
-            message: 'H = 32, g = 8: heads 0–3 read KV head 0, heads 4–7 KV head 1, …, heads 28–31 KV head 7'
-          };
-        })
-    },
-    {
+      run(ctx) {
+        const kvHead = learner<KvHead>(ctx, 'kvHead', 'kvHead(h, H, g): number');
+        for (const [heads, g] of [
+          [8, 8],
+          [8, 2],
+          [8, 1],
+          [32, 8],
+          [32, 4],
+          [12, 3],
+          [12, 1]
+        ]) {
+          const got = Array.from({ length: heads }, (_, h) => kvHead(h, heads, g));
+          const want = got.map((_, h) => grouped(h, heads, g));
+          const h = got.findIndex((x, i) => x !== want[i]);
+          if (h < 0) continue;
+          const wrong = m('wrong-head', {
+            H: heads,
+            g,
+            h,
+            want: want[h],
+            got: String(got[h]),
+            mapping: got.join(', ')
+          });
+          if (got.every((x, i) => x === i % g)) fail(hinted(wrong, m('round-robin-map')));
+          if (!Number.isInteger(got[h]) || got[h] < 0 || got[h] >= g)
+            fail(hinted(wrong, m('out-of-range', { last: g - 1 })));
+          fail(wrong);
+        }
+        return m('mapping-ok');
+      }
+    }),
+    check({
       id: 'gqa-decode',
       title: 'GQA equals multi-head attention with K and V repeated (g = H, H/4, 1)',
-      run: (ctx) =>
-        outcome(async () => {
-          const upload = learnerFunction<Upload>(ctx, 'upload', 'upload(k, v): Cache');
-          const gqaDecode = learnerFunction<GqaDecode>(ctx, 'gqaDecode', 'gqaDecode(q, cache): Promise<Tensor>');
-          const { tensors } = ctx.lab;
-          for (const [i, { H: heads, g, n, d }] of CASES.entries()) {
-            const q = tensors.randn([heads, d], 70 + i);
-            const k = tensors.randn([g, n, d], 80 + i);
-            const v = tensors.randn([g, n, d], 90 + i);
-            const want = mhaRepeated(q, k, v);
-            const registry = gqaRegistry(q, k, v);
-            if (registry.data.some((x, j) => Math.abs(x - want.data[j]) > 1e-12)) {
-              throw new Error('internal: the registry’s gqa_attention disagrees with MHA on repeated K/V');
-            }
-            const o = await gqaDecode(q, upload(k, v));
-            if (!isTensor(o))
-              throw new CheckFailure(`gqaDecode must return a Tensor { shape, data: Float32Array }, got ${String(o)}`);
-            const c = tensors.compare(o, want, TOLERANCE);
-            if (c.ok) continue;
-            const where = `H = ${heads}, g = ${g} (${variant(g, heads)}), N = ${n}, d = ${d}`;
-            const roundRobin =
+      async run(ctx) {
+        const upload = learner<Upload>(ctx, 'upload', UPLOAD);
+        const gqaDecode = learner<GqaDecode>(ctx, 'gqaDecode', DECODE);
+        for (const [i, { H: heads, g, n, d }] of CASES.entries()) {
+          const { q, k, v } = seeded(ctx.lab, { q: [heads, d], k: [g, n, d], v: [g, n, d] }, 70 + 10 * i);
+          const want = mhaRepeated(q, k, v);
+          const registry = gqaRegistry(q, k, v);
+          if (registry.data.some((x, j) => Math.abs(x - want.data[j]) > 1e-12)) {
+            throw new Error('internal: the registry’s gqa_attention disagrees with MHA on repeated K/V');
+          }
+          const o = await gqaDecode(q, upload(k, v));
+          const where = `H = ${heads}, g = ${g} (${variant(g, heads)}), N = ${n}, d = ${d}`;
+          expectClose(ctx.lab, o, want, TOLERANCE, where, 'gqaDecode', (t, c) => {
+            if (
               g < heads &&
-              tensors.compare(
-                o,
+              matches(
+                ctx.lab,
+                t,
                 mhaRepeated(q, k, v, (h, _H, gg) => h % gg),
                 TOLERANCE
-              ).ok;
-            const hint = roundRobin
-              ? ' Your output is GQA with query head h reading KV head h mod g: fix kvHead.'
-              : c.firstMismatch >= 0 && o.shape.length === 2
-                ? ` (rows are query heads: head ${Math.floor(c.firstMismatch / d)} should read KV head ${grouped(Math.floor(c.firstMismatch / d), heads, g)})`
-                : '';
-            return { pass: false, message: `${where}: ${c.message}.${hint}` };
-          }
-          return {
-            pass: true,
-            message: `matches MHA on repeated K/V (and the registry’s gqa_attention) for H = 8 and 12 with g = H, H/4, 1`
-          };
-        })
-    },
-    {
+              )
+            ) {
+              return m('round-robin');
+            }
+            if (c.firstMismatch < 0) return null;
+            const head = Math.floor(c.firstMismatch / d);
+            return m('head-row', { head, kv: grouped(head, heads, g) });
+          });
+        }
+        return m('decode-ok');
+      }
+    }),
+    check({
       id: 'cache-size',
       title: 'The cache holds g KV heads, not a copy per query head',
-      run: (ctx) =>
-        outcome(() => {
-          const upload = learnerFunction<Upload>(ctx, 'upload', 'upload(k, v): Cache');
-          const [heads, g, n, d] = [8, 2, 100, 16];
-          const bytes = cacheBytes(upload(ctx.lab.tensors.randn([g, n, d], 1), ctx.lab.tensors.randn([g, n, d], 2)));
-          const want = 2 * g * n * d * 4;
-          if (bytes === want) {
-            return {
-              pass: true,
-              message: `g = ${g} KV heads of ${n} tokens, d = ${d}: ${fmt(want)} bytes, ${heads / g}× less than MHA’s ${fmt((want * heads) / g)}`
-            };
-          }
-          const message =
-            bytes === (want * heads) / g
-              ? `the cache holds K and V repeated for all H = ${heads} query heads (${fmt(bytes)} bytes): the output is right, but nothing is saved. Keep the g heads; let each query head read its KV head.`
-              : bytes === 0
-                ? 'no GPU buffers or tensors found in the object upload() returned: keep the K and V buffers (WebGPU) or tensors (WASM) as its fields'
-                : `the cache holds ${fmt(bytes)} bytes; K and V for g = ${g} heads × ${n} tokens × d = ${d} in float32 are ${fmt(want)}`;
-          return { pass: false, message };
-        })
-    },
-    {
+      async run(ctx) {
+        const [heads, g, n, d] = [8, 2, 100, 16];
+        const { k, v } = seeded(ctx.lab, { k: [g, n, d], v: [g, n, d] }, 1);
+        const { bytes } = await uploadMeasured(ctx, k, v);
+        const want = 2 * g * n * d * 4;
+        if (bytes === (want * heads) / g) fail(m('cache-repeated', { H: heads, bytes: fmt(bytes) }));
+        if (bytes === 0) fail(m('cache-empty'));
+        if (bytes !== want) fail(m('cache-wrong', { bytes: fmt(bytes), g, n, d, want: fmt(want) }));
+        return m('cache-ok', { g, n, d, bytes: fmt(want), ratio: heads / g, mha: fmt((want * heads) / g) });
+      }
+    }),
+    check({
       id: 'mistral',
       title: 'Mistral-7B’s KV cache at 256K tokens is 32 GiB, a quarter of Llama-2-7B’s',
-      run: (ctx) =>
-        outcome(() => {
-          const kvBytes = learnerFunction<KvBytes>(ctx, 'kvBytes', 'kvBytes(L, g, d, N, b): number');
-          // Both models: 32 layers, 32 query heads of d = 128, bf16. Llama-2-7B keeps 32 KV heads, Mistral-7B 8.
-          const mistral = kvBytes(32, 8, 128, K256, 2);
-          const want = 2 * 32 * 8 * 128 * K256 * 2; // 34,359,738,368 bytes = 32 GiB
-          if (mistral !== want) {
-            return {
-              pass: false,
-              message: `kvBytes(32, 8, 128, 262,144, 2) returned ${String(mistral)}; 2·L·g·d·N·b = ${fmt(want)} bytes (${want / GiB} GiB)`
-            };
-          }
-          const llama = kvBytes(32, 32, 128, K256, 2);
-          const mqa = kvBytes(32, 1, 128, K256, 2);
-          if (llama !== 4 * want || mqa * 8 !== want) {
-            return {
-              pass: false,
-              message: `kvBytes should grow in proportion to g: g = 32 gave ${fmt(llama)}, g = 8 ${fmt(mistral)}, g = 1 ${fmt(mqa)}`
-            };
-          }
-          return {
-            pass: true,
-            message: `Mistral-7B (g = 8): ${fmt(mistral)} bytes = ${mistral / GiB} GiB; Llama-2-7B (g = 32): ${llama / GiB} GiB; MQA (g = 1) would need ${mqa / GiB} GiB`
-          };
-        })
-    }
+      run(ctx) {
+        const kvBytes = learner<KvBytes>(ctx, 'kvBytes', 'kvBytes(L, g, d, N, b): number');
+        // Both models: 32 layers, 32 query heads of d = 128, bf16. Llama-2-7B keeps 32 KV heads, Mistral-7B 8.
+        const mistral = expectNumber(kvBytes(32, 8, 128, K256, 2), 'kvBytes(32, 8, 128, 262,144, 2)');
+        const want = 2 * 32 * 8 * 128 * K256 * 2; // 34,359,738,368 bytes = 32 GiB
+        if (mistral !== want) fail(m('mistral-wrong', { got: fmt(mistral), want: fmt(want), gib: want / GiB }));
+        const llama = expectNumber(kvBytes(32, 32, 128, K256, 2), 'kvBytes(32, 32, 128, 262,144, 2)');
+        const mqa = expectNumber(kvBytes(32, 1, 128, K256, 2), 'kvBytes(32, 1, 128, 262,144, 2)');
+        if (llama !== 4 * want || mqa * 8 !== want) {
+          fail(m('not-proportional', { llama: fmt(llama), mistral: fmt(mistral), mqa: fmt(mqa) }));
+        }
+        return m('mistral-ok', {
+          mistral: fmt(mistral),
+          mistralGiB: mistral / GiB,
+          llamaGiB: llama / GiB,
+          mqaGiB: mqa / GiB
+        });
+      }
+    })
   ],
   async sweep(ctx, n) {
     const { lab } = ctx;
-    const upload = learnerFunction<Upload>(ctx, 'upload', 'upload(k, v): Cache');
-    const gqaDecode = learnerFunction<GqaDecode>(ctx, 'gqaDecode', 'gqaDecode(q, cache): Promise<Tensor>');
+    const upload = learner<Upload>(ctx, 'upload', UPLOAD);
+    const gqaDecode = learner<GqaDecode>(ctx, 'gqaDecode', DECODE);
     const G = ctx.learner.G ?? H / 4;
     if (typeof G !== 'number' || !Number.isInteger(G) || G < 1 || H % G !== 0) {
-      throw new CheckFailure(
-        `G must be a number of KV heads that divides H = ${H} (8, 4, 2 or 1); got ${JSON.stringify(G)}`
-      );
+      fail(m('bad-g', { H, got: String(JSON.stringify(G)) }));
     }
     const q = lab.tensors.randn([H, D], 3);
     const randomCache = (g: number, size: number) =>
       upload(lab.tensors.randn([g, size, D], 1), lab.tensors.randn([g, size, D], 2));
     const release = (cache: unknown) => {
-      for (const x of Object.values(cache as object)) if (isGpuBuffer(x)) lab.gpu.release(x);
+      const fields = typeof cache === 'object' && cache !== null ? Object.values(cache) : [];
+      for (const x of fields.flat()) if (isGpuBuffer(x)) lab.gpu.release(x);
     };
 
     // The time and memory charts: one decode step of your model (H query heads, G KV heads).
@@ -211,23 +241,28 @@ export const harness: LessonHarness = {
 
     // The cache your upload() holds, for g = H, H/4, 1, beside the analytic 2·g·d·N·4.
     const sizes = n.filter((size) => size <= 16384);
-    const series = [H, H / 4, 1].flatMap((g) => {
-      const points = sizes.map((size) => {
-        const cache = upload(lab.tensors.zeros([g, size, D]), lab.tensors.zeros([g, size, D]));
-        const bytes = cacheBytes(cache);
+    const series: Plot['series'] = [];
+    for (const g of [H, H / 4, 1]) {
+      const points: [number, number][] = [];
+      for (const size of sizes) {
+        const { cache, bytes } = await uploadMeasured(
+          ctx,
+          lab.tensors.zeros([g, size, D]),
+          lab.tensors.zeros([g, size, D])
+        );
         release(cache);
-        return [size, bytes] as [number, number];
-      });
+        points.push([size, bytes]);
+      }
       const name = `g = ${g} (${variant(g, H)})`;
-      return [
+      series.push(
         { label: `${name}: your cache`, points },
         {
           label: `${name}: 2·g·d·N·4`,
           dashed: true,
           points: sizes.map((size) => [size, 2 * g * D * size * 4] as [number, number])
         }
-      ];
-    });
+      );
+    }
     lab.plot({
       id: 'kv-vs-n',
       title: `KV cache bytes against N, H = ${H} query heads, d = ${D}, float32`,
