@@ -4,10 +4,11 @@
  * the registry lacks is written here: two wrong variants the checks use to recognise a typical
  * mistake and say so (writing like linear attention; reading the state before the write).
  */
-import { runKernel } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import { runKernel, tensor } from '$lib/kernels';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
+
+const toF64 = (x: T) => tensor([...x.shape], x.data);
 
 /** The delta rule, o_t = S_tᵀ q_t (scale 1), in the given form. */
 export function deltaReference(q: T, k: T, v: T, beta: T, form: 'recurrent' | 'chunk' = 'recurrent', chunkSize = 16) {
