@@ -1,45 +1,78 @@
 /**
  * Lesson 04 checks: the learner's naive and absorbed MLA decode against the float64 reference
- * (several shapes, including N = 1 and N not a multiple of the workgroup size), and the cache
- * formula behind DeepSeek-V2's headline numbers (576 elements, "GQA with 2.25 groups", −82.2% and
- * −93.3% against DeepSeek 67B), every number derived here from the configs. The sweep times both
- * decode paths over N; two extra plots draw KV bytes and decode FLOPs at DeepSeek-V2's shapes.
+ * (several shapes, including N = 1 and N not a multiple of the workgroup size), with hints for the
+ * typical absorption slips; a probe of one absorbed call at N = 1024 shows that it never builds
+ * per-head keys or values; and the cache formula behind DeepSeek-V2's headline numbers (576
+ * elements, "GQA with 2.25 groups", −82.2% and −93.3% against DeepSeek 67B), every number derived
+ * here from the configs. The sweep (sweep.ts) times both decode paths over N and plots KV bytes
+ * and decode FLOPs at DeepSeek-V2's shapes.
  */
 import type { Tensor } from 'lab';
-import { CheckFailure, isTensor, learnerFunction, outcome } from '$lib/lessons/check-helpers';
-import { type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
-import { DEEPSEEK_V2, SHAPE, decodeFlops, memory, naiveBuffers } from './memory';
-import { type MlaInputs, absorbedDecode, expandCache, naiveDecode, widen } from './reference';
+import { maxAbsDiff } from '$lib/kernels';
+import {
+  type Message,
+  cases,
+  check,
+  expectClose,
+  expectNumber,
+  fail,
+  join,
+  largestAllocation,
+  learner,
+  listN,
+  matches,
+  messages
+} from '$lib/lessons/kit';
+import type { LessonContext, LessonHarness, ProbeRecord } from '$lib/lessons/types';
+import { DEEPSEEK_V2, SHAPE } from './memory';
+import { type MlaInputs, type Shape, absorbedDecode, expandCache, inputs, naiveDecode, widen } from './reference';
+import { ABSORBED, NAIVE, sweep } from './sweep';
 
 type Naive = (q: Tensor, k: Tensor, v: Tensor) => Promise<Tensor>;
 type Absorbed = (x: MlaInputs<Tensor>) => Promise<Tensor>;
 type CacheElements = (dC: number, dRope: number) => number;
 
-const CASES = [
-  { n: 1, heads: 2, dNope: 8, dRope: 4, dV: 8, dC: 32 },
-  { n: 37, heads: 3, dNope: 16, dRope: 8, dV: 12, dC: 64 },
-  { n: 130, heads: 4, dNope: 16, dRope: 8, dV: 16, dC: 64 },
-  { n: 200, heads: 8, dNope: 32, dRope: 16, dV: 32, dC: 128 }
-];
-const TOLERANCE = { atol: 1e-5, rtol: 1e-4 };
+const m = messages('04-mla', {
+  'naive-ok': 'matches for {cases}. In float64 the two paths agree to {identity}: absorption is exact algebra.',
+  'all-zero': 'Every output is 0: does step 5 still write o[h, j] = Σ_c W_UV[h, j, c] · mix[c]?',
+  'no-q-abs':
+    'Your scores use only the RoPE part: q_abs is zero. Step 1 must absorb W_UK into the query, q_abs[c] = Σ_i q_nope[h, i] · W_UK[h, i, c] (TODO 1).',
+  'no-rope':
+    'Your scores leave out the decoupled RoPE term q_pe · k_pe_t: the RoPE key is cached next to the latent and counts in every score.',
+  'latent-scale':
+    'You scaled by 1/√d_c; absorption does not change the scores, so the scale stays 1/√(d_h + d_R) = 1/√{dK}.',
+  expanded:
+    '{shape}: decodeAbsorbed made {largest}, at least h·N·d_h = {expanded} floats: the size of per-head keys. The absorbed path reads only the latent cache c_kv and k_pe; it never expands them into per-head K and V.',
+  'absorbed-ok':
+    'matches for {cases}; your absorbed and naive outputs differ by at most {gap} (float32 rounding). Its largest buffer at N = {n}: {largest}.',
+  'elements-wrong': 'mlaCacheElements({dC}, {dRope}) returned {got}, expected {want}.',
+  'latent-only':
+    'You counted the latent only: the decoupled RoPE key k_pe (d_R per token, shared by all heads) is cached too.',
+  'elements-ok':
+    "DeepSeek-V2: {v2} elements = {perDh}·d_h, what GQA caches with {groups} groups (2·g·d_h); {pct}% of MHA's 2·128·128 = {mha}.",
+  'reduction-wrong':
+    "with mlaCacheElements(512, 64) = {got} per layer over 60 layers you get −{g16} (bf16) and −{g6} (6-bit) against DeepSeek 67B's {base} B/token; DeepSeek-V2 reports −{w16} and −{w6}.",
+  'reduction-ok':
+    "{want}·60 = {elements} elements/token: {bf16} B in bf16 (−{w16}), {six} B at 6 bits (−{w6}) vs 67B's {base} B. The −93.3% is MLA plus KV quantization, against a GQA baseline."
+});
 
-/** Seeded inputs; the up-projections are scaled by 1/√d_c so that keys and scores are O(1). */
-function inputs(ctx: LessonContext, c: (typeof CASES)[number], seed: number): MlaInputs<Tensor> {
-  const { tensors } = ctx.lab;
-  const scaled = (shape: number[], s: number, k: number) => {
-    const t = tensors.randn(shape, s);
-    return tensors.from(
-      shape,
-      t.data.map((x) => x * k)
-    );
-  };
-  return {
-    q: tensors.randn([c.heads, c.dNope + c.dRope], seed + 1),
-    cKV: tensors.randn([c.n, c.dC], seed + 3),
-    kPe: tensors.randn([c.n, c.dRope], seed + 4),
-    wkvB: scaled([c.heads, c.dNope + c.dV, c.dC], seed + 5, 1 / Math.sqrt(c.dC))
-  };
-}
+const ELEMENTS = 'mlaCacheElements(dC, dRope): number';
+
+/** The kernels loop over tokens in steps of 64 invocations: N = 1 and N not a multiple of 64. */
+const CASES: Shape[] = cases(
+  [
+    { n: 1, heads: 2, dNope: 8, dRope: 4, dV: 8, dC: 32 },
+    { n: 37, heads: 3, dNope: 16, dRope: 8, dV: 12, dC: 64 },
+    { n: 130, heads: 4, dNope: 16, dRope: 8, dV: 16, dC: 64 },
+    { n: 200, heads: 8, dNope: 32, dRope: 16, dV: 32, dC: 128 }
+  ],
+  { block: 64, make: (n) => ({ n, heads: 2, dNope: 8, dRope: 4, dV: 8, dC: 32 }) }
+);
+/** The absorbed check's probe: the sweep's shape at an N where per-head keys dwarf every legitimate buffer. */
+const PROBE: Shape = { n: 1024, ...SHAPE };
+const TOLERANCE = { atol: 1e-5, rtol: 1e-4 };
+const fmt = (x: number) => x.toLocaleString('en-US');
+const pct = (r: number) => `${(100 * r).toFixed(1)}%`;
 
 /** The naive path's inputs: the same query, and the per-head caches expanded from the latents (as float32). */
 function naiveInputs(ctx: LessonContext, x: MlaInputs<Tensor>) {
@@ -48,266 +81,140 @@ function naiveInputs(ctx: LessonContext, x: MlaInputs<Tensor>) {
   return { q: x.q, k: f(k.shape, k.data), v: f(v.shape, v.data) };
 }
 
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
-const describe = (c: (typeof CASES)[number]) =>
-  `N = ${c.n}, h = ${c.heads}, d_h = ${c.dNope}, d_R = ${c.dRope}, d_c = ${c.dC}`;
+const shapeOf = (c: Shape) => `N = ${c.n}, h = ${c.heads}, d_h = ${c.dNope}, d_R = ${c.dRope}, d_c = ${c.dC}`;
+
+/** The failing message completed by a hint: the hint's key names it, as in the kit's expectClose. */
+const hinted = (base: Message, hint: Message): Message => ({
+  key: hint.key,
+  params: { ...base.params, ...hint.params },
+  text: join(base, hint).text
+});
 
 /** Why an absorbed output is wrong, when it matches a typical mistake. */
-function absorbedHint(ctx: LessonContext, o: Tensor, x: MlaInputs<Tensor>): string {
-  const ok = (want: { shape: readonly number[]; data: ArrayLike<number> }) =>
-    ctx.lab.tensors.compare(o, want, TOLERANCE).ok;
+function absorbedHint(ctx: LessonContext, o: Tensor, x: MlaInputs<Tensor>): Message | null {
+  const ok = (want: { shape: readonly number[]; data: ArrayLike<number> }) => matches(ctx.lab, o, want, TOLERANCE);
   const w = widen(x);
   const dRope = x.kPe.shape[1];
-  const dNope = x.q.shape[1] - dRope;
-  const dC = x.cKV.shape[1];
+  const dK = x.q.shape[1];
+  const dNope = dK - dRope;
   // The query with its columns [from, to) set to zero.
   const zero = (from: number, to: number) => ({
     ...w,
-    q: {
-      shape: w.q.shape,
-      data: w.q.data.map((v, i) => (i % (dNope + dRope) >= from && i % (dNope + dRope) < to ? 0 : v))
-    }
+    q: { shape: w.q.shape, data: w.q.data.map((v, i) => (i % dK >= from && i % dK < to ? 0 : v)) }
   });
-  if (o.data.every((v) => v === 0))
-    return ' Every output is 0: does step 5 still write o[h, j] = Σ_c W_UV[h, j, c] · mix[c]?';
-  if (ok(naiveDecode(zero(0, dNope)))) {
-    return ' Your scores use only the RoPE part: q_abs is zero. Step 1 must absorb W_UK into the query, q_abs[c] = Σ_i q_nope[h, i] · W_UK[h, i, c] (TODO 1).';
-  }
-  if (ok(naiveDecode(zero(dNope, dNope + dRope)))) {
-    return ' Your scores leave out the decoupled RoPE term q_pe · k_pe_t: the RoPE key is cached next to the latent and counts in every score.';
-  }
-  if (ok(naiveDecode(w, { scale: 1 / Math.sqrt(dC) }))) {
-    return ` You scaled by 1/√d_c; absorption does not change the scores, so the scale stays 1/√(d_h + d_R) = 1/√${dNope + dRope}.`;
-  }
-  return '';
+  if (o.data.every((v) => v === 0)) return m('all-zero');
+  if (ok(naiveDecode(zero(0, dNope)))) return m('no-q-abs');
+  if (ok(naiveDecode(zero(dNope, dK)))) return m('no-rope');
+  if (ok(naiveDecode(w, { scale: 1 / Math.sqrt(x.cKV.shape[1]) }))) return m('latent-scale', { dK });
+  return null;
 }
 
 export const harness: LessonHarness = {
   checks: [
-    {
+    check({
       id: 'naive',
       title: 'Naive decode (per-head K/V cache) matches the float64 reference',
-      run: (ctx) =>
-        outcome(async () => {
-          const decodeNaive = learnerFunction<Naive>(ctx, 'decodeNaive', 'decodeNaive(q, k, v): Promise<Tensor>');
-          let identity = 0;
-          for (const [i, c] of CASES.entries()) {
-            const x = inputs(ctx, c, 100 * i);
-            const { q, k, v } = naiveInputs(ctx, x);
-            const o = await decodeNaive(q, k, v);
-            if (!isTensor(o)) throw new CheckFailure(`decodeNaive must return a Tensor, got ${String(o)}`);
-            const want = naiveDecode(widen(x));
-            const cmp = ctx.lab.tensors.compare(o, want, TOLERANCE);
-            if (!cmp.ok) return { pass: false, message: `${describe(c)}: ${cmp.message}.` };
-            identity = Math.max(identity, maxAbsDiff(absorbedDecode(widen(x)).data, want.data));
-          }
-          return {
-            pass: true,
-            message: `matches for N = ${CASES.map((c) => c.n).join(', ')}. In float64 the two paths agree to ${identity.toExponential(1)}: absorption is exact algebra.`
-          };
-        })
-    },
-    {
+      async run(ctx) {
+        const decodeNaive = learner<Naive>(ctx, 'decodeNaive', NAIVE);
+        let identity = 0;
+        for (const [i, c] of CASES.entries()) {
+          const x = inputs(ctx.lab, c, 100 * i);
+          const { q, k, v } = naiveInputs(ctx, x);
+          const want = naiveDecode(widen(x));
+          expectClose(ctx.lab, await decodeNaive(q, k, v), want, TOLERANCE, shapeOf(c), 'decodeNaive');
+          identity = Math.max(identity, maxAbsDiff(absorbedDecode(widen(x)), want));
+        }
+        return m('naive-ok', { cases: listN(CASES), identity: identity.toExponential(1) });
+      }
+    }),
+    check({
       id: 'absorbed',
       title: 'Absorbed decode equals naive (float64 reference, f32 tolerance)',
-      run: (ctx) =>
-        outcome(async () => {
-          const decodeAbsorbed = learnerFunction<Absorbed>(ctx, 'decodeAbsorbed', 'decodeAbsorbed(x): Promise<Tensor>');
-          const decodeNaive = learnerFunction<Naive>(ctx, 'decodeNaive', 'decodeNaive(q, k, v): Promise<Tensor>');
-          let gap = 0;
-          for (const [i, c] of CASES.entries()) {
-            const x = inputs(ctx, c, 100 * i);
-            const o = await decodeAbsorbed(x);
-            if (!isTensor(o)) throw new CheckFailure(`decodeAbsorbed must return a Tensor, got ${String(o)}`);
-            const cmp = ctx.lab.tensors.compare(o, naiveDecode(widen(x)), TOLERANCE);
-            if (!cmp.ok) return { pass: false, message: `${describe(c)}: ${cmp.message}.${absorbedHint(ctx, o, x)}` };
-            const { q, k, v } = naiveInputs(ctx, x);
-            gap = Math.max(gap, maxAbsDiff(o.data, (await decodeNaive(q, k, v)).data));
-          }
-          return {
-            pass: true,
-            message: `matches for N = ${CASES.map((c) => c.n).join(', ')}; your absorbed and naive outputs differ by at most ${gap.toExponential(1)} (float32 rounding).`
-          };
-        })
-    },
-    {
+      async run(ctx) {
+        const decodeAbsorbed = learner<Absorbed>(ctx, 'decodeAbsorbed', ABSORBED);
+        const decodeNaive = learner<Naive>(ctx, 'decodeNaive', NAIVE);
+        let gap = 0;
+        let probed: ProbeRecord | null = null;
+        for (const [i, c] of [...CASES, PROBE].entries()) {
+          const x = inputs(ctx.lab, c, 100 * i);
+          // Only the last case is probed: on WebGPU a probe also runs a read-counting copy of the shader.
+          const { result, record } =
+            c === PROBE ? await ctx.probe(() => decodeAbsorbed(x)) : { result: await decodeAbsorbed(x), record: null };
+          const want = naiveDecode(widen(x));
+          const o = expectClose(ctx.lab, result, want, TOLERANCE, shapeOf(c), 'decodeAbsorbed', (t) =>
+            absorbedHint(ctx, t, x)
+          );
+          const { q, k, v } = naiveInputs(ctx, x);
+          gap = Math.max(gap, ctx.lab.tensors.compare(o, await decodeNaive(q, k, v)).maxAbsError);
+          probed = record ?? probed;
+        }
+        // Per-head keys are h·N·(d_h + d_R) floats; at the probe's N, c_kv (N·d_c) and wkv_b are far smaller.
+        const expanded = PROBE.heads * PROBE.n * PROBE.dNope;
+        const largest = probed && largestAllocation(probed);
+        if (largest && largest.bytes >= 4 * expanded) {
+          fail(m('expanded', { shape: shapeOf(PROBE), largest: largest.text, expanded: fmt(expanded) }));
+        }
+        return m('absorbed-ok', {
+          cases: listN([...CASES, PROBE]),
+          gap: gap.toExponential(1),
+          n: PROBE.n,
+          largest: largest?.text ?? 'none'
+        });
+      }
+    }),
+    check({
       id: 'cache-elements',
       title: 'MLA caches d_c + d_R elements per token per layer: 576 for DeepSeek-V2, “GQA with 2.25 groups”',
-      run: (ctx) =>
-        outcome(() => {
-          const elements = learnerFunction<CacheElements>(
-            ctx,
-            'mlaCacheElements',
-            'mlaCacheElements(dC, dRope): number'
-          );
-          for (const [dC, dRope] of [
-            [32, 8],
-            [128, 16],
-            [DEEPSEEK_V2.dC, DEEPSEEK_V2.dRope]
-          ]) {
-            const got = elements(dC, dRope);
-            const want = dC + dRope; // the latent c_kv plus the shared RoPE key k_pe
-            if (got !== want) {
-              const hint =
-                got === dC
-                  ? ' You counted the latent only: the decoupled RoPE key k_pe (d_R per token, shared by all heads) is cached too.'
-                  : '';
-              return {
-                pass: false,
-                message: `mlaCacheElements(${dC}, ${dRope}) returned ${got}, expected ${want}.${hint}`
-              };
-            }
-          }
-          const v2 = elements(DEEPSEEK_V2.dC, DEEPSEEK_V2.dRope);
-          const dh = DEEPSEEK_V2.dNope;
-          const groups = v2 / (2 * dh); // GQA caches 2·g·d_h per token per layer
-          const mha = 2 * DEEPSEEK_V2.heads * dh;
-          return {
-            pass: true,
-            message: `DeepSeek-V2: ${v2} elements = ${v2 / dh}·d_h, what GQA caches with ${groups} groups (2·g·d_h); ${((100 * v2) / mha).toFixed(2)}% of MHA's 2·128·128 = ${mha.toLocaleString('en-US')}.`
-          };
-        })
-    },
-    {
+      run(ctx) {
+        const elements = learner<CacheElements>(ctx, 'mlaCacheElements', ELEMENTS);
+        for (const [dC, dRope] of [
+          [32, 8],
+          [128, 16],
+          [DEEPSEEK_V2.dC, DEEPSEEK_V2.dRope]
+        ]) {
+          const got = expectNumber(elements(dC, dRope), `mlaCacheElements(${dC}, ${dRope})`);
+          const want = dC + dRope; // the latent c_kv plus the shared RoPE key k_pe
+          if (got === want) continue;
+          const wrong = m('elements-wrong', { dC, dRope, got, want });
+          fail(got === dC ? hinted(wrong, m('latent-only')) : wrong);
+        }
+        const v2 = DEEPSEEK_V2.dC + DEEPSEEK_V2.dRope;
+        const dh = DEEPSEEK_V2.dNope;
+        const mha = 2 * DEEPSEEK_V2.heads * dh;
+        return m('elements-ok', {
+          v2,
+          perDh: v2 / dh,
+          groups: v2 / (2 * dh), // GQA caches 2·g·d_h per token per layer
+          pct: ((100 * v2) / mha).toFixed(2),
+          mha: fmt(mha)
+        });
+      }
+    }),
+    check({
       id: 'reduction-67b',
       title: 'KV cache per token vs DeepSeek 67B: −82.2% in bf16, −93.3% with ~6-bit KV',
-      run: (ctx) =>
-        outcome(() => {
-          const elements = learnerFunction<CacheElements>(
-            ctx,
-            'mlaCacheElements',
-            'mlaCacheElements(dC, dRope): number'
-          );
-          // DeepSeek LLM 67B: 95 layers, GQA with 8 KV heads of d_h = 128, K and V: 2·95·8·128 elements per token.
-          const base = 2 * 95 * 8 * 128 * 2; // bf16 bytes
-          const reduction = (perLayer: number, bits: number) => 1 - (perLayer * DEEPSEEK_V2.layers * bits) / 8 / base;
-          const pct = (r: number) => `${(100 * r).toFixed(1)}%`;
-          const got = elements(DEEPSEEK_V2.dC, DEEPSEEK_V2.dRope);
-          const want = DEEPSEEK_V2.dC + DEEPSEEK_V2.dRope;
-          const [g16, g6, w16, w6] = [reduction(got, 16), reduction(got, 6), reduction(want, 16), reduction(want, 6)];
-          if (pct(g16) !== pct(w16) || pct(g6) !== pct(w6)) {
-            return {
-              pass: false,
-              message: `with mlaCacheElements(512, 64) = ${got} per layer over 60 layers you get −${pct(g16)} (bf16) and −${pct(g6)} (6-bit) against DeepSeek 67B's ${base.toLocaleString('en-US')} B/token; DeepSeek-V2 reports −${pct(w16)} and −${pct(w6)}.`
-            };
-          }
-          return {
-            pass: true,
-            message: `${want}·60 = ${(want * 60).toLocaleString('en-US')} elements/token: ${(want * 60 * 2).toLocaleString('en-US')} B in bf16 (−${pct(w16)}), ${(want * 60 * 0.75).toLocaleString('en-US')} B at 6 bits (−${pct(w6)}) vs 67B's ${base.toLocaleString('en-US')} B. The −93.3% is MLA plus KV quantization, against a GQA baseline.`
-          };
-        })
-    }
+      run(ctx) {
+        const elements = learner<CacheElements>(ctx, 'mlaCacheElements', ELEMENTS);
+        // DeepSeek LLM 67B: 95 layers, GQA with 8 KV heads of d_h = 128, K and V: 2·95·8·128 elements per token.
+        const base = 2 * 95 * 8 * 128 * 2; // bf16 bytes
+        const reduction = (perLayer: number, bits: number) => 1 - (perLayer * DEEPSEEK_V2.layers * bits) / 8 / base;
+        const got = expectNumber(elements(DEEPSEEK_V2.dC, DEEPSEEK_V2.dRope), 'mlaCacheElements(512, 64)');
+        const want = DEEPSEEK_V2.dC + DEEPSEEK_V2.dRope;
+        const [g16, g6, w16, w6] = [reduction(got, 16), reduction(got, 6), reduction(want, 16), reduction(want, 6)];
+        if (pct(g16) !== pct(w16) || pct(g6) !== pct(w6)) {
+          fail(m('reduction-wrong', { got, g16: pct(g16), g6: pct(g6), base: fmt(base), w16: pct(w16), w6: pct(w6) }));
+        }
+        return m('reduction-ok', {
+          want,
+          elements: fmt(want * 60),
+          bf16: fmt(want * 60 * 2),
+          w16: pct(w16),
+          six: fmt(want * 60 * 0.75),
+          w6: pct(w6),
+          base: fmt(base)
+        });
+      }
+    })
   ],
-  async sweep(ctx, n) {
-    plotKv(ctx);
-    plotFlops(ctx);
-    const decodeAbsorbed = learnerFunction<Absorbed>(ctx, 'decodeAbsorbed', 'decodeAbsorbed(x): Promise<Tensor>');
-    const { heads, dNope, dRope, dV, dC } = SHAPE;
-    const latent = (size: number) => inputs(ctx, { n: size, heads, dNope, dRope, dV, dC }, 7);
-    // Compile the kernel (or build the session) once before timing, so the first point is not a compile.
-    await ctx.lab.time(() => decodeAbsorbed(latent(1)), { warmup: 0, repeats: 1 });
-    await ctx.lab.sweep({
-      label: 'absorbed decode, latent cache (your code)',
-      n,
-      setup: latent,
-      run: (x) => decodeAbsorbed(x),
-      bytes: (size) => bytesOf(memory, size)
-    });
-    await compareTimes(ctx, n, latent);
-  }
+  sweep
 };
-
-/**
- * Naive vs absorbed decode time on this device, side by side, timed with lab.time (the sweep
- * above times the absorbed path alone). Stops when the next size would overrun COMPARE_BUDGET_MS.
- */
-const COMPARE_BUDGET_MS = 10_000;
-
-async function compareTimes(ctx: LessonContext, ns: number[], latent: (n: number) => MlaInputs<Tensor>): Promise<void> {
-  const decodeNaive = learnerFunction<Naive>(ctx, 'decodeNaive', 'decodeNaive(q, k, v): Promise<Tensor>');
-  const decodeAbsorbed = learnerFunction<Absorbed>(ctx, 'decodeAbsorbed', 'decodeAbsorbed(x): Promise<Tensor>');
-  const { heads: h, dNope, dRope, dV } = SHAPE;
-  const { tensors } = ctx.lab;
-  const naive: [number, number][] = [];
-  const absorbed: [number, number][] = [];
-  const start = Date.now();
-  let last = 0;
-  // Every other size of the sweep (powers of 4) keeps this part short.
-  for (const n of ns.filter((x) => Math.log2(x) % 2 === 0)) {
-    // Each size runs 2 × (1 warm-up + 3 repeats); predict it from the last one, growing like N (×4).
-    if (last > 0 && Date.now() - start + last * 4 > COMPARE_BUDGET_MS) break;
-    if (Math.max(...naiveBuffers(n).map((b) => b.bytes)) > maxBuffer(ctx)) break;
-    const t0 = Date.now();
-    const q = tensors.randn([h, dNope + dRope], 1);
-    const k = tensors.randn([h, n, dNope + dRope], 2);
-    const v = tensors.randn([h, n, dV], 3);
-    const tn = await ctx.lab.time(() => decodeNaive(q, k, v), { warmup: 1, repeats: 3 });
-    const x = latent(n);
-    const ta = await ctx.lab.time(() => decodeAbsorbed(x), { warmup: 1, repeats: 3 });
-    naive.push([n, tn.medianMs]);
-    absorbed.push([n, ta.medianMs]);
-    last = Date.now() - t0;
-    ctx.lab.plot({
-      id: 'decode-time',
-      title: `Decode time, naive vs absorbed, lesson shapes (measured here, ${tn.timer} timer)`,
-      x: { label: 'cached tokens N', log: true },
-      y: { label: 'ms per decoded token', log: true },
-      series: [
-        { label: `naive: reads h·(d_h+d_R+d_v) = ${h * (dNope + dRope + dV)} floats/token`, points: naive },
-        { label: `absorbed: reads d_c+d_R = ${SHAPE.dC + dRope} floats/token`, points: absorbed }
-      ]
-    });
-  }
-}
-
-function maxBuffer(ctx: LessonContext): number {
-  return ctx.backend === 'webgpu' ? ctx.lab.gpu.limits.maxStorageBufferBindingSize : 512 * 2 ** 20;
-}
-
-const TOKENS = Array.from({ length: 8 }, (_, i) => 1024 * 2 ** i); // 1K … 128K
-
-/** KV cache bytes vs N at DeepSeek-V2's shapes (60 layers, d_h = 128, bf16), analytic. */
-function plotKv(ctx: LessonContext): void {
-  const { layers, heads, dNope: dh, dC, dRope } = DEEPSEEK_V2;
-  const curve = (label: string, perLayer: number, nLayers = layers) => ({
-    label,
-    dashed: true,
-    points: TOKENS.map((n) => [n, (perLayer * nLayers * 2 * n) / 2 ** 30] as [number, number])
-  });
-  ctx.lab.plot({
-    id: 'kv-bytes',
-    title: 'KV cache vs N, whole model, bf16 (analytic, DeepSeek-V2 shapes)',
-    x: { label: 'tokens N', log: true },
-    y: { label: 'GiB', log: true },
-    series: [
-      curve(`MHA, ${heads} heads: 2·h·d_h = ${2 * heads * dh}/token/layer`, 2 * heads * dh),
-      curve(`GQA-8: 2·8·d_h = ${2 * 8 * dh}/token/layer`, 2 * 8 * dh),
-      curve(`MLA: d_c + d_R = ${dC + dRope}/token/layer`, dC + dRope),
-      curve('DeepSeek 67B (GQA-8, 95 layers)', 2 * 8 * 128, 95)
-    ]
-  });
-}
-
-/** Attention FLOPs to decode one token in one layer at DeepSeek-V2's shapes, analytic. */
-function plotFlops(ctx: LessonContext): void {
-  const at = (f: (n: number) => number) => TOKENS.map((n) => [n, f(n) / 1e9] as [number, number]);
-  ctx.lab.plot({
-    id: 'decode-flops',
-    title: 'Decode FLOPs per token per layer (analytic, DeepSeek-V2 shapes)',
-    x: { label: 'cached tokens N', log: true },
-    y: { label: 'GFLOP', log: true },
-    series: [
-      { label: 'naive: per-head K/V cached', dashed: true, points: at((n) => decodeFlops.naive(DEEPSEEK_V2, n)) },
-      {
-        label: 'naive maths on a latent cache (re-expand K/V every step)',
-        dashed: true,
-        points: at((n) => decodeFlops.reexpand(DEEPSEEK_V2, n))
-      },
-      { label: 'absorbed: latent cache', dashed: true, points: at((n) => decodeFlops.absorbed(DEEPSEEK_V2, n)) }
-    ]
-  });
-}

@@ -11,8 +11,9 @@
  * (V3 keeps [batch, N, h, ·]; the layout changes no number). The new token is the last position,
  * so it sees every cached token and no causal mask is needed.
  */
-import type { Tensor } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import type { Tensor as LabTensor } from 'lab';
+import { type Tensor, tensor } from '$lib/kernels';
+import type { Lab } from '$lib/lessons/types';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
 
@@ -124,5 +125,21 @@ export function absorbedDecode(x: MlaInputs): Tensor {
 
 /** Widen float32 learner inputs to float64. */
 export function widen(x: MlaInputs): MlaInputs<Tensor> {
-  return { q: toF64(x.q), cKV: toF64(x.cKV), kPe: toF64(x.kPe), wkvB: toF64(x.wkvB) };
+  const f64 = (t: T) => tensor([...t.shape], t.data);
+  return { q: f64(x.q), cKV: f64(x.cKV), kPe: f64(x.kPe), wkvB: f64(x.wkvB) };
+}
+
+/** A case's shapes: N cached tokens, h heads, d_h, d_R, d_v, and the latent d_c. */
+export type Shape = { n: number; heads: number; dNope: number; dRope: number; dV: number; dC: number };
+
+/** Seeded float32 inputs; the up-projections are scaled by 1/√d_c so that keys and scores are O(1). */
+export function inputs(lab: Lab, c: Shape, seed: number): MlaInputs<LabTensor> {
+  const x = {
+    q: lab.tensors.randn([c.heads, c.dNope + c.dRope], seed),
+    cKV: lab.tensors.randn([c.n, c.dC], seed + 1),
+    kPe: lab.tensors.randn([c.n, c.dRope], seed + 2),
+    wkvB: lab.tensors.randn([c.heads, c.dNope + c.dV, c.dC], seed + 3)
+  };
+  x.wkvB.data.forEach((w, i) => (x.wkvB.data[i] = w / Math.sqrt(c.dC)));
+  return x;
 }
