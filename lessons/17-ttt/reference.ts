@@ -7,10 +7,11 @@
  * ttt/naive.py::chunk_ttt_linear_ref there is no LayerNorm, residual or bias inside f, and the
  * target is v itself (fla reconstructs v − k): this is the plain linear case the identity needs.
  */
-import { runKernel } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import { runKernel, tensor } from '$lib/kernels';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
+
+const toF64 = (x: T) => tensor([...x.shape], x.data);
 
 /** DeltaNet, S_t = S_{t−1} + β_t k_t (v_t − S_{t−1}ᵀ k_t)ᵀ, o_t = S_tᵀ q_t, with β = η. */
 export function deltaReference(q: T, k: T, v: T, eta: T) {
