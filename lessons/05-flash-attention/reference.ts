@@ -3,18 +3,26 @@
  *
  * - Attention: causal softmax attention for one head from the shared kernel registry (O(N²d)
  *   time, O(N²) memory; the tiled kernels must agree with it).
+ * - Block sizes from the workgroup memory, as FlashAttention-1's Algorithm 1 chooses them.
  * - Softmax statistics of one row, the two-pass way (max first, then Σ e^{s−max}): what the
  *   learner's one-pass `onlineSoftmax` must reproduce.
  * - Traffic models, in f32 elements moved between global memory and the chip (reads + writes).
  *   The registry has no traffic counts, so they are derived here from each loop structure.
  */
-import { runKernel } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import { runKernel, tensor } from '$lib/kernels';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
 
+const toF64 = (t: T) => tensor([...t.shape], t.data);
+
 export function reference(q: T, k: T, v: T, causal = true) {
   return runKernel('attention', { q: toF64(q), k: toF64(k), v: toF64(v) }, { causal }).o;
+}
+
+/** FlashAttention-1's block sizes (Algorithm 1): B_c = ⌈M/4d⌉ with M = bytes/4 floats, B_r = min(B_c, d). */
+export function blockSizesFor(d: number, bytes: number): { bc: number; br: number } {
+  const bc = Math.ceil(Math.floor(bytes / 4) / (4 * d));
+  return { bc, br: Math.min(bc, d) };
 }
 
 /** max and Σ e^{s − max} of a row, in two passes: softmax_j = e^{s_j − max} / sum. */
@@ -35,6 +43,12 @@ export function unrescaledSum(row: readonly number[]): number {
   }
   return sum;
 }
+
+/**
+ * Floats per counted read of Q, K and V: flash.wgsl binds them as array<vec4f>, and the harness
+ * counts one read per array element (a vec4, 4 floats).
+ */
+export const FLOATS_PER_READ = 4;
 
 /**
  * Global loads of Q, K and V by the lesson's FA-2 kernel (flash.wgsl), counted exactly.
