@@ -5,8 +5,8 @@
  * update, a missing D ⊙ u, a scan that never decays. (2) The parallel scan against the
  * sequential reference, on N = 1 and lengths that are not powers of 2, N_s = 1 among them.
  * (3) The ZOH-B toggle against an exact-ZOH float64 scan, with how far it moves y. The sweep
- * times the parallel form over N, then plots sequential vs parallel time and the analytic bytes
- * of the materialised and streamed forms.
+ * (sweep.ts) times the parallel form over N, then plots sequential vs parallel time and the
+ * analytic bytes of the materialised and streamed forms.
  */
 import type { Tensor } from 'lab';
 import {
@@ -18,17 +18,14 @@ import {
   fail,
   learner,
   matches,
-  messages,
-  warmUp
+  messages
 } from '$lib/lessons/kit';
-import { type Backend, type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
-import { D, LAYER, NS, memory, minimalBuffers, streamedBuffers } from './memory';
-import { type ScanInputs, type Variant, reference, variant } from './reference';
+import type { Backend, LessonContext, LessonHarness } from '$lib/lessons/types';
+import { type Inputs, type ScanInputs, type Shape, type Variant, makeInputs, reference, variant } from './reference';
+import { SIGNATURE, sweep } from './sweep';
 
 type Form = 'sequential' | 'parallel';
-type Inputs = { u: Tensor; delta: Tensor; A: Tensor; B: Tensor; C: Tensor; D?: Tensor };
 type Scan = (x: Inputs, form?: Form, bRule?: 'euler' | 'zoh') => Promise<Tensor>;
-type Shape = { n: number; d: number; ns: number; skip?: boolean };
 type F64 = { shape: number[]; data: Float64Array };
 
 const m = messages('14-mamba', {
@@ -90,28 +87,6 @@ const PARALLEL = cases<Shape>(
 );
 const ZOH_SHAPE: Shape = { n: 64, d: 4, ns: 16 };
 
-/** Mamba-like inputs: Δ = softplus(N(0, 1)) > 0 and A_{c,n} = −(n + 1), i.e. A = −exp(A_log) with A_log = log(1 … N_s). */
-function makeInputs(lab: Lab, { n, d, ns, skip = true }: Shape, seed: number): Inputs {
-  const t = lab.tensors;
-  const delta = t.from(
-    [n, d],
-    Array.from(t.randn([n, d], seed + 1).data, (z) => Math.log1p(Math.exp(z)))
-  );
-  const A = t.from(
-    [d, ns],
-    Array.from({ length: d * ns }, (_, i) => -((i % ns) + 1))
-  );
-  const x: Inputs = {
-    u: t.randn([n, d], seed),
-    delta,
-    A,
-    B: t.randn([n, ns], seed + 2),
-    C: t.randn([n, ns], seed + 3)
-  };
-  if (skip) x.D = t.randn([d], seed + 4);
-  return x;
-}
-
 const label = ({ n, d, ns }: Shape) => `N = ${n}, D = ${d}, N_s = ${ns}`;
 
 /** The learner's files that hold each part, per backend and form, so that hints say where to look. */
@@ -121,8 +96,7 @@ function fileOf(backend: Backend, form: Form, part: 'discretise' | 'scan'): stri
   return form === 'sequential' ? 'cpu.ts' : 'graph.ts';
 }
 
-const scanFn = (ctx: LessonContext) =>
-  learner<Scan>(ctx, 'selectiveScan', 'selectiveScan(x, form, bRule): Promise<Tensor>');
+const scanFn = (ctx: LessonContext) => learner<Scan>(ctx, 'selectiveScan', SIGNATURE);
 
 /** y = selectiveScan(x, form[, bRule]) as an [N, D] tensor. */
 async function run(ctx: LessonContext, x: Inputs, form: Form, bRule?: 'euler' | 'zoh'): Promise<Tensor> {
@@ -246,78 +220,5 @@ export const harness: LessonHarness = {
       }
     })
   ],
-  async sweep(ctx, n) {
-    const scan = scanFn(ctx);
-    if (n.length === 0) return;
-    const shape = (size: number): Shape => ({ n: size, d: D, ns: NS });
-    // Shader compilation or onnxruntime's first session would otherwise count in the first
-    // point's wall time, from which the sweep predicts the next ones.
-    await warmUp(ctx.lab, () => scan(makeInputs(ctx.lab, shape(n[0]), 1), 'parallel'));
-    await ctx.lab.sweep({
-      label: 'parallel scan (your code)',
-      n,
-      setup: (size) => makeInputs(ctx.lab, shape(size), 1),
-      run: (x) => scan(x, 'parallel'),
-      bytes: (size) => bytesOf(memory, size)
-    });
-    // The two analytic curves for a real layer's width, where the difference decides what fits.
-    const { d, ns } = LAYER;
-    const mib = (buffers: (n: number, d: number, ns: number) => { bytes: number }[]) =>
-      n.map((s) => [s, buffers(s, d, ns).reduce((a, b) => a + b.bytes, 0) / 2 ** 20] as [number, number]);
-    ctx.lab.plot({
-      id: 'memory-forms',
-      title: `Bytes of one scan for a Mamba layer, D = ${d} channels, N_s = ${ns} (analytic)`,
-      x: { label: 'sequence length N', log: true },
-      y: { label: 'MiB', log: true },
-      series: [
-        {
-          label: 'materialised: deltaA and deltaB_u [N, D, N_s] (mamba-minimal)',
-          dashed: true,
-          points: mib(minimalBuffers)
-        },
-        {
-          label: 'streamed: inputs and output only, the [D, N_s] state on chip',
-          dashed: true,
-          points: mib(streamedBuffers)
-        }
-      ]
-    });
-    await compareForms(ctx, scan, n, shape);
-  }
+  sweep
 };
-
-/**
- * Sequential vs parallel time over N, on every other length. Each form stops when its next point
- * is predicted to overrun its share of the budget: the timed work grows with N (a little faster
- * than linearly), the rest of the wall time (inputs, uploads, graph sessions) is taken as fixed.
- */
-async function compareForms(ctx: LessonContext, scan: Scan, ns: number[], shape: (n: number) => Shape): Promise<void> {
-  const BUDGET_MS = 6000; // per form, wall clock
-  const REPEATS = 3;
-  const series: Record<Form, [number, number][]> = { sequential: [], parallel: [] };
-  const lengths = ns.filter((_, i) => (ns.length - 1 - i) % 2 === 0); // ends with the longest
-  for (const form of ['sequential', 'parallel'] as const) {
-    const start = Date.now();
-    let last: { n: number; work: number; rest: number } | null = null;
-    for (const n of lengths) {
-      if (last && Date.now() - start + last.rest + last.work * Math.pow(n / last.n, 1.2) > BUDGET_MS) break;
-      const x = makeInputs(ctx.lab, shape(n), 1);
-      if (!last) await warmUp(ctx.lab, () => scan(x, form)); // the first call compiles shaders or starts onnxruntime
-      const t0 = Date.now();
-      const timing = await ctx.lab.time(() => scan(x, form), { warmup: 0, repeats: REPEATS });
-      const work = timing.medianMs * REPEATS;
-      last = { n, work, rest: Math.max(0, Date.now() - t0 - work) };
-      series[form].push([n, timing.medianMs]);
-      ctx.lab.plot({
-        id: 'time-forms',
-        title: `Sequential vs parallel scan, D = ${D}, N_s = ${NS}: time vs N`,
-        x: { label: 'sequence length N', log: true },
-        y: { label: `ms (median of ${REPEATS})`, log: true },
-        series: [
-          { label: 'sequential (streamed)', points: series.sequential },
-          { label: 'parallel (scan over the associative operator)', points: series.parallel }
-        ]
-      });
-    }
-  }
-}

@@ -8,8 +8,12 @@
  * typical mistakes, so `variant` is a plain float64 loop with those switches: the ZOH-B toggle is
  * checked against it, and the checks use it to recognise what a wrong answer did. With every
  * switch at its canonical value it is the registry's kernel (the checks rely on that agreement).
+ *
+ * `makeInputs` makes the Mamba-like float32 inputs that the checks and the sweep use.
  */
+import type { Tensor } from 'lab';
 import { runKernel, tensor, type Tensor as F64Tensor } from '$lib/kernels';
+import type { Lab } from '$lib/lessons/types';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
 
@@ -79,4 +83,31 @@ export function variant(x: ScanInputs, v: Partial<Variant> = {}): F64Tensor {
     }
   }
   return { shape: [n, d], data: y };
+}
+
+/** The learner-facing inputs: float32 tensors, D optional. */
+export type Inputs = { u: Tensor; delta: Tensor; A: Tensor; B: Tensor; C: Tensor; D?: Tensor };
+/** One case: N tokens, D channels, N_s states per channel; skip = false leaves D out. */
+export type Shape = { n: number; d: number; ns: number; skip?: boolean };
+
+/** Mamba-like inputs: Δ = softplus(N(0, 1)) > 0 and A_{c,n} = −(n + 1), i.e. A = −exp(A_log) with A_log = log(1 … N_s). */
+export function makeInputs(lab: Lab, { n, d, ns, skip = true }: Shape, seed: number): Inputs {
+  const t = lab.tensors;
+  const delta = t.from(
+    [n, d],
+    Array.from(t.randn([n, d], seed + 1).data, (z) => Math.log1p(Math.exp(z)))
+  );
+  const A = t.from(
+    [d, ns],
+    Array.from({ length: d * ns }, (_, i) => -((i % ns) + 1))
+  );
+  const x: Inputs = {
+    u: t.randn([n, d], seed),
+    delta,
+    A,
+    B: t.randn([n, ns], seed + 2),
+    C: t.randn([n, ns], seed + 3)
+  };
+  if (skip) x.D = t.randn([d], seed + 4);
+  return x;
 }
