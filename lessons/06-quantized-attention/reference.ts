@@ -7,15 +7,16 @@
  * Cost: O(N·d) for smoothing and quantization, O(N²·d) for attention. The registry has attention
  * but no quantization, so the lesson carries these two small functions.
  */
-import { runKernel } from '$lib/kernels';
-import { toF64 } from '$lib/lessons/check-helpers';
+import { runKernel, tensor } from '$lib/kernels';
 
 type T = { shape: readonly number[]; data: ArrayLike<number> };
 type F64 = { shape: number[]; data: Float64Array };
 
+const f64 = (t: T): F64 => tensor([...t.shape], t.data);
+
 /** Exact causal attention, in float64. */
 export function attention(q: T, k: T, v: T): F64 {
-  return runKernel('attention', { q: toF64(q), k: toF64(k), v: toF64(v) }, { causal: true }).o;
+  return runKernel('attention', { q: f64(q), k: f64(k), v: f64(v) }, { causal: true }).o;
 }
 
 /** Subtract the mean key over tokens from every key. */

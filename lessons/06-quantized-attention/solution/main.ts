@@ -2,11 +2,11 @@
  * Lesson 06: quantized attention, the SageAttention idea, simulated in f32. Q and K are quantized
  * per block of tokens to b-bit integers and dequantized before QKᵀ; K is first "smoothed" by
  * subtracting the mean key, which removes channel-wise outliers and leaves softmax unchanged.
- * WebGPU: quant.wgsl and attention.wgsl. WASM: quantization in plain TypeScript (the graph
- * builder has no Round), attention as an ONNX graph run by onnxruntime-web.
+ * quantizeQK returns the dequantized Q̂ and K̂; the lesson hands them, with V, to lesson 01's
+ * naive causal attention (exact float32 attention on the values your quantizer produced).
+ * WebGPU: quant.wgsl. WASM: plain TypeScript (the ONNX graph builder has no Round).
  */
-import { backend, gpu, onnx, tensors, type GpuBuffer, type Tensor } from 'lab';
-import attentionShader from './attention.wgsl';
+import { backend, gpu, tensors, type GpuBuffer, type Tensor } from 'lab';
 import quantShader from './quant.wgsl';
 
 /** Tokens per quantization block: one scale δ each (SageAttention quantizes per block). */
@@ -68,44 +68,13 @@ export interface QuantOptions {
   block?: number;
 }
 
-/** Causal attention with Q and K quantized per block. q, k, v: [N, d]; returns o: [N, d]. */
-export async function quantAttention(q: Tensor, k: Tensor, v: Tensor, opts: QuantOptions): Promise<Tensor> {
-  const [n, d] = q.shape;
-  const block = opts.block ?? BLOCK;
+/**
+ * Q and K as attention will see them: K smoothed when asked, then both quantized per block and
+ * dequantized when `bits` is given (without bits, exact float32). q, k: [N, d].
+ */
+export async function quantizeQK(q: Tensor, k: Tensor, opts: QuantOptions): Promise<{ q: Tensor; k: Tensor }> {
   const ks = opts.smooth ? smoothK(k) : k;
-  if (backend === 'webgpu') {
-    // Everything stays on the GPU: quantize Q and K, then the attention kernel of lesson 01.
-    let qb = gpu.input(q, 'q');
-    let kb = gpu.input(ks, opts.smooth ? 'k (smoothed)' : 'k');
-    if (opts.bits !== undefined) {
-      qb = await quantizeGpu(qb, q.shape, opts.bits, block);
-      kb = await quantizeGpu(kb, k.shape, opts.bits, block);
-    }
-    const o = gpu.output([n, d], 'o');
-    await gpu.dispatch({
-      code: attentionShader,
-      bindings: [
-        qb,
-        kb,
-        gpu.input(v, 'v'),
-        gpu.scratch(n * n, 'scores'),
-        o,
-        gpu.uniform({ n: ['u32', n], d: ['u32', d], scale: ['f32', 1 / Math.sqrt(d)] }, 'params')
-      ],
-      workgroups: [Math.ceil(n / 64)]
-    });
-    return gpu.read(o);
-  }
-  const qq = opts.bits !== undefined ? quantizeCpu(q, opts.bits, block) : q;
-  const kq = opts.bits !== undefined ? quantizeCpu(ks, opts.bits, block) : ks;
-  const g = onnx.graph();
-  const Q = g.input('q', [n, d]);
-  const K = g.input('k', [n, d]);
-  const V = g.input('v', [n, d]);
-  const scores = g.mul(g.matmul(Q, g.transpose(K)), g.constant(1 / Math.sqrt(d)));
-  const i = g.reshape(g.range(n), [n, 1]);
-  const j = g.reshape(g.range(n), [1, n]);
-  const out = g.matmul(g.softmax(g.where(g.less(i, j), g.constant(-1e9), scores)), V);
-  g.output(out);
-  return (await onnx.run(g, { q: qq, k: kq, v }))[out.name];
+  if (opts.bits === undefined) return { q, k: ks };
+  const block = opts.block ?? BLOCK;
+  return { q: await quantize(q, opts.bits, block), k: await quantize(ks, opts.bits, block) };
 }
