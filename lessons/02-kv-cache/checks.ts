@@ -12,10 +12,10 @@ import {
   expectClose,
   expectNumber,
   fail,
-  join,
   learner,
   messages,
-  seeded
+  seeded,
+  hinted
 } from '$lib/lessons/kit';
 import { type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { D, memory } from './memory';
@@ -73,13 +73,6 @@ function formulaHint(got: number, want: number, L: number, b: number): Message |
   if (got * L === want) return m('kv-one-layer', { L });
   return null;
 }
-
-/** The failing message completed by a hint: the hint's key names it, as in the kit's expectClose. */
-const hinted = (base: Message, hint: Message): Message => ({
-  key: hint.key,
-  params: { ...base.params, ...hint.params },
-  text: join(base, hint).text
-});
 
 export const harness: LessonHarness = {
   checks: [

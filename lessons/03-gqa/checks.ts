@@ -6,19 +6,18 @@
  */
 import type { GpuBuffer, Plot, Tensor } from 'lab';
 import {
-  type Message,
   cases,
   check,
   expectClose,
   expectNumber,
   fail,
   isTensor,
-  join,
   learner,
   matches,
   messages,
   seeded,
-  totalBytes
+  totalBytes,
+  hinted
 } from '$lib/lessons/kit';
 import { type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { D, H, gqaMemory } from './memory';
@@ -75,13 +74,6 @@ const GiB = 2 ** 30;
 const K256 = 256 * 1024;
 const fmt = (x: number) => x.toLocaleString('en-US');
 const variant = (g: number, heads: number) => (g === heads ? 'MHA' : g === 1 ? 'MQA' : 'GQA');
-
-/** The failing message completed by a hint: the hint's key names it, as in the kit's expectClose. */
-const hinted = (base: Message, hint: Message): Message => ({
-  key: hint.key,
-  params: { ...base.params, ...hint.params },
-  text: join(base, hint).text
-});
 
 const isGpuBuffer = (x: unknown): x is GpuBuffer =>
   typeof x === 'object' &&

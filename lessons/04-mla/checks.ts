@@ -16,12 +16,12 @@ import {
   expectClose,
   expectNumber,
   fail,
-  join,
   largestAllocation,
   learner,
   listN,
   matches,
-  messages
+  messages,
+  hinted
 } from '$lib/lessons/kit';
 import type { LessonContext, LessonHarness, ProbeRecord } from '$lib/lessons/types';
 import { DEEPSEEK_V2, SHAPE } from './memory';
@@ -82,13 +82,6 @@ function naiveInputs(ctx: LessonContext, x: MlaInputs<Tensor>) {
 }
 
 const shapeOf = (c: Shape) => `N = ${c.n}, h = ${c.heads}, d_h = ${c.dNope}, d_R = ${c.dRope}, d_c = ${c.dC}`;
-
-/** The failing message completed by a hint: the hint's key names it, as in the kit's expectClose. */
-const hinted = (base: Message, hint: Message): Message => ({
-  key: hint.key,
-  params: { ...base.params, ...hint.params },
-  text: join(base, hint).text
-});
 
 /** Why an absorbed output is wrong, when it matches a typical mistake. */
 function absorbedHint(ctx: LessonContext, o: Tensor, x: MlaInputs<Tensor>): Message | null {

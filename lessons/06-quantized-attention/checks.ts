@@ -16,10 +16,10 @@ import {
   expectClose,
   expectTensor,
   fail,
-  join,
   learner,
   listN,
-  messages
+  messages,
+  hinted
 } from '$lib/lessons/kit';
 import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { BLOCK, D, memory, qkBytes } from './memory';
@@ -91,13 +91,6 @@ function fixture(lab: Lab, n: number, d = D, seed = 1) {
     v: lab.tensors.randn([n, d], seed + 20)
   };
 }
-
-/** The failing message completed by a hint: the hint's key names it, as in the kit's expectClose. */
-const hinted = (base: Message, hint: Message): Message => ({
-  key: hint.key,
-  params: { ...base.params, ...hint.params },
-  text: join(base, hint).text
-});
 
 /**
  * Learner's x̂ against the reference, element by element. float32 and float64 may round an exact

@@ -70,6 +70,15 @@ export function join(first: Message, ...rest: Message[]): Message {
   };
 }
 
+/**
+ * A failing message completed by a hint that explains a known mistake: the hint's key names the
+ * whole (a translation renders the hint's template and joins it the same way), with both
+ * messages' parameters.
+ */
+export function hinted(base: Message, hint: Message): Message {
+  return { key: hint.key, params: { ...base.params, ...hint.params }, text: join(base, hint).text };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Checks
 

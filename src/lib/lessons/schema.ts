@@ -51,11 +51,13 @@ export class LessonFormatError extends Error {
  */
 export function controlCharacter(text: string): string | null {
   const lines = text.split('\n');
-  for (const [i, line] of lines.entries()) {
-    const c = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/.exec(line.replace(/\r$/, ''));
-    if (c) {
-      const code = c[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-      return `line ${i + 1}, column ${c.index + 1} (U+${code})`;
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    for (let col = 0; col < line.length; col++) {
+      const code = line.charCodeAt(col);
+      if (code < 0x20 || code === 0x7f) {
+        return `line ${i + 1}, column ${col + 1} (U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
+      }
     }
   }
   return null;
