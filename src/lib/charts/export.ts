@@ -23,17 +23,23 @@ const COLUMNS = [
   'note'
 ] as const;
 
-function cell(v: unknown): string {
+/**
+ * One CSV cell. Text that a spreadsheet would read as a formula (=, +, -, @, and tab or CR, which
+ * some accept before one) gets a leading apostrophe: series labels and notes come from learner
+ * code and shared links. Numbers are numbers, never formulas, and stay as they are.
+ */
+export function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  let s = String(v);
+  if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function toCsv(points: SweepPoint[], ctx: RunContext, analytic?: (n: number) => number): string {
-  const header = Object.entries(ctx).map(([k, v]) => `# ${k}: ${v}`);
+  const header = Object.entries(ctx).map(([k, v]) => csvCell(`# ${k}: ${v}`));
   const rows = points.map((p) =>
     [p.series, p.n, p.status, p.medianMs, p.p25Ms, p.p75Ms, p.timer, p.peakBytes, analytic?.(p.n), p.reason]
-      .map(cell)
+      .map(csvCell)
       .join(',')
   );
   return [...header, COLUMNS.join(','), ...rows].join('\n') + '\n';
