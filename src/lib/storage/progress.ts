@@ -1,32 +1,13 @@
 /**
  * The learner's work, kept in this browser: code per lesson (autosaved), one level of undo for
- * Reset and Show solution, and which lessons passed their checks. No account, no server.
+ * Reset and Show solution, which lessons passed their checks, and page settings. No account, no
+ * server. Every read is validated (./schemas.ts); a bad entry is quarantined, never trusted.
  */
-const PREFIX = 'speedlab:v1:';
+import { type SavedCode, type Settings, passedSchema, savedCodeSchema, settingsSchema, undoSchema } from './schemas';
+import { type ReadResult, type StorageLike, Store } from './store';
 
-export interface SavedCode {
-  files: Record<string, string>;
-  /** Fingerprint of the starter the code was based on: a change means the lesson was updated. */
-  starter: string;
-  savedAt: number;
-}
-
-function read<T>(key: string): T | null {
-  try {
-    const raw = localStorage.getItem(PREFIX + key);
-    return raw ? (JSON.parse(raw) as T) : null;
-  } catch {
-    return null;
-  }
-}
-
-function write(key: string, value: unknown): void {
-  try {
-    localStorage.setItem(PREFIX + key, JSON.stringify(value));
-  } catch {
-    // Storage full or disabled (private mode): the page keeps working, just without saving.
-  }
-}
+export type { SavedCode, Settings };
+export type { ReadResult };
 
 /** A short fingerprint of a set of files (FNV-1a), to notice that a lesson's starter changed. */
 export function fingerprint(files: Record<string, string>): string {
@@ -39,19 +20,26 @@ export function fingerprint(files: Record<string, string>): string {
   return (h >>> 0).toString(16);
 }
 
-export const progress = {
-  loadCode: (slug: string) => read<SavedCode>(`code:${slug}`),
-  saveCode: (slug: string, files: Record<string, string>, starter: string) =>
-    write(`code:${slug}`, { files, starter, savedAt: Date.now() } satisfies SavedCode),
-  loadUndo: (slug: string) => read<Record<string, string>>(`undo:${slug}`),
-  saveUndo: (slug: string, files: Record<string, string>) => write(`undo:${slug}`, files),
-  clearUndo: (slug: string) => {
-    try {
-      localStorage.removeItem(`${PREFIX}undo:${slug}`);
-    } catch {
-      /* nothing saved */
-    }
-  },
-  passed: (slug: string) => read<boolean>(`passed:${slug}`) === true,
-  setPassed: (slug: string) => write(`passed:${slug}`, true)
-};
+export const DEFAULT_SETTINGS: Settings = { sweep: 'full' };
+
+export function createProgress(storage: () => StorageLike | null) {
+  const store = new Store(storage);
+  return {
+    loadCode: (slug: string): ReadResult<SavedCode> => store.read(`code:${slug}`, savedCodeSchema),
+    saveCode: (slug: string, files: Record<string, string>, starter: string) =>
+      store.write(`code:${slug}`, { files, starter, savedAt: Date.now() } satisfies SavedCode),
+    loadUndo: (slug: string): ReadResult<Record<string, string>> => store.read(`undo:${slug}`, undoSchema),
+    saveUndo: (slug: string, files: Record<string, string>) => store.write(`undo:${slug}`, files),
+    clearUndo: (slug: string) => store.remove(`undo:${slug}`),
+    passed: (slug: string) => store.read(`passed:${slug}`, passedSchema).value === true,
+    setPassed: (slug: string) => store.write(`passed:${slug}`, true),
+    settings: (): Settings => store.read('settings', settingsSchema).value ?? DEFAULT_SETTINGS,
+    saveSettings: (settings: Settings) => store.write('settings', settings)
+  };
+}
+
+export type Progress = ReturnType<typeof createProgress>;
+
+export const progress: Progress = createProgress(() =>
+  typeof localStorage === 'undefined' ? null : (localStorage as StorageLike)
+);
