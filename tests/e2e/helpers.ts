@@ -42,6 +42,8 @@ export async function waitIdle(page: Page, timeout = 170_000): Promise<void> {
 export async function seedCode(page: Page, id: string, files: Record<string, string>): Promise<void> {
   await page.addInitScript(
     ([key, value]) => {
+      // Init scripts also run in the opaque-origin sandbox frame, which has no storage.
+      if (window !== window.top) return;
       if (!sessionStorage.getItem('seeded:' + key)) {
         localStorage.setItem(key, value);
         sessionStorage.setItem('seeded:' + key, '1');
@@ -49,4 +51,18 @@ export async function seedCode(page: Page, id: string, files: Record<string, str
     },
     [`speedlab:v1:code:${id}`, JSON.stringify({ files, starter: '', savedAt: 0 })] as const
   );
+}
+
+/** Seed raw localStorage entries (any text, valid or not) once per test, before navigation. */
+export async function seedStorage(page: Page, entries: Record<string, string>): Promise<void> {
+  await page.addInitScript((all) => {
+    if (window !== window.top || sessionStorage.getItem('seeded:raw')) return;
+    for (const [k, v] of Object.entries(all)) localStorage.setItem(k, v);
+    sessionStorage.setItem('seeded:raw', '1');
+  }, entries);
+}
+
+/** Run lessons on their three smallest sequence lengths, once each: the suite checks behaviour, not speed. */
+export async function useQuickSweep(page: Page): Promise<void> {
+  await page.getByTestId('sweep-size').selectOption('quick');
 }

@@ -1,10 +1,11 @@
 /**
  * Every lesson page, in real Chromium, on the project's backend: it loads without console errors,
  * the starter fails Check, the solution passes it, and Run fills both charts with one measured
- * point per sequence length that ran (the others are listed with their reason).
+ * point per sequence length that ran (the others are listed with their reason). Runs use the
+ * quick sweep (three smallest lengths, one repeat): the charts' behaviour, not the numbers, is tested.
  */
 import { expect, test } from '@playwright/test';
-import { expectedBackend, lessonSlugs, waitForBadge, waitIdle, watchErrors } from './helpers';
+import { expectedBackend, lessonSlugs, useQuickSweep, waitForBadge, waitIdle, watchErrors } from './helpers';
 
 for (const slug of lessonSlugs) {
   test.describe(`lesson ${slug}`, () => {
@@ -14,6 +15,7 @@ for (const slug of lessonSlugs) {
       await expect(page.getByTestId('prose').locator('h1')).toBeVisible();
       await waitForBadge(page);
       await expect(page.getByTestId('backend-select')).toHaveValue(expectedBackend());
+      await useQuickSweep(page);
 
       await page.getByTestId('check').click();
       await waitIdle(page);
@@ -39,6 +41,8 @@ for (const slug of lessonSlugs) {
       await expect(page.getByTestId('chart-time')).toHaveAttribute('data-points', String(measured));
       await expect(page.getByTestId('chart-memory')).toHaveAttribute('data-points', String(measured));
       expect(series.size).toBeGreaterThan(0);
+      // The quick sweep ran: three sequence lengths at most per series.
+      expect(await rows.count()).toBeLessThanOrEqual(3 * series.size);
       await expect(page.getByTestId('status')).toHaveAttribute('data-live-gpu-buffers', '0');
       expect(errors).toEqual([]);
     });
