@@ -1,16 +1,25 @@
 /**
- * The messages between the app (host page), the sandbox iframe and the run worker inside it.
- * Every message carries the protocol version; a receiver ignores what it does not recognise and
- * checks `event.source`, so a page cannot be driven by stray messages.
+ * The messages between the app (the host page), the sandbox frame (an opaque-origin iframe) and
+ * the run worker inside it, and between the app and its onnxruntime worker (ort/messages.ts).
+ * Every message carries the protocol version and, past `ready`, its run's id. Receivers validate
+ * each message against the schemas in protocol/schemas.ts and drop what does not fit; the limits
+ * on sizes and counts are in protocol/limits.ts.
+ *
+ * The run worker talks to the frame over a MessagePort that the harness holds before any learner
+ * code runs: what learner code posts with `self.postMessage` never reaches the page.
  */
 import type { SweepPoint } from '$lib/bench/types';
+import { BACKENDS, type Backend } from './backends';
 
-export const PROTOCOL_VERSION = 1;
+export { BACKENDS, type Backend };
 
-export type Backend = 'webgpu' | 'wasm';
-export type RunMode = 'run' | 'check' | 'sweep';
+export const PROTOCOL_VERSION = 2;
+type V = typeof PROTOCOL_VERSION;
 
-/** A tensor on the wire: float32 data with its shape. */
+export const RUN_MODES = ['run', 'check', 'sweep'] as const;
+export type RunMode = (typeof RUN_MODES)[number];
+
+/** A tensor on the wire: float32 data with its shape (data.length is the product of the shape). */
 export interface WireTensor {
   shape: number[];
   data: Float32Array;
@@ -62,6 +71,9 @@ export interface CheckResult {
   title: string;
   status: 'pass' | 'fail' | 'skipped';
   message: string;
+  /** Message key (for translation) and its parameters, when the check gave them. */
+  key?: string;
+  params?: Record<string, string | number>;
 }
 
 export interface DeviceInfo {
@@ -71,26 +83,39 @@ export interface DeviceInfo {
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number } | null;
 }
 
-/** Host → sandbox. */
-export type HostMessage =
-  | { v: 1; type: 'run'; runId: number; request: RunRequest }
-  | { v: 1; type: 'stop'; runId: number }
-  | { v: 1; type: 'ort-result'; runId: number; callId: number; outputs: Record<string, WireTensor>; ms: number }
-  | { v: 1; type: 'ort-error'; runId: number; callId: number; message: string };
+/** The kinds of output a run sends to the page, each capped per run (protocol/limits.ts). */
+export type OutputKind = 'log' | 'point' | 'plot' | 'check' | 'error';
 
-/** Sandbox → host. */
+/** Host → frame (and, for the ort replies, on to the run worker). */
+export type HostMessage =
+  | { v: V; type: 'run'; runId: number; request: RunRequest }
+  | { v: V; type: 'stop'; runId: number }
+  | { v: V; type: 'ort-result'; runId: number; callId: number; outputs: Record<string, WireTensor>; ms: number }
+  | { v: V; type: 'ort-error'; runId: number; callId: number; message: string };
+
+/** Run worker → frame → host. */
 export type SandboxMessage =
-  | { v: 1; type: 'ready' }
-  | { v: 1; type: 'started'; runId: number; device: DeviceInfo }
-  | { v: 1; type: 'log'; runId: number; level: 'log' | 'warn' | 'error'; text: string }
-  | { v: 1; type: 'point'; runId: number; point: SweepPoint }
-  | { v: 1; type: 'plot'; runId: number; plot: PlotData }
-  | { v: 1; type: 'check'; runId: number; result: CheckResult }
-  | { v: 1; type: 'error'; runId: number; error: LearnerError }
-  /** leakedGpuBuffers: buffers the code left alive (the lab destroyed them); liveGpuBuffers: what is left after that. */
-  | { v: 1; type: 'done'; runId: number; ok: boolean; leakedGpuBuffers: number; liveGpuBuffers: number }
+  | { v: V; type: 'started'; runId: number; device: DeviceInfo }
+  | { v: V; type: 'log'; runId: number; level: 'log' | 'warn' | 'error'; text: string }
+  | { v: V; type: 'point'; runId: number; point: SweepPoint }
+  | { v: V; type: 'plot'; runId: number; plot: PlotData }
+  | { v: V; type: 'check'; runId: number; result: CheckResult }
+  | { v: V; type: 'error'; runId: number; error: LearnerError }
+  /**
+   * leakedGpuBuffers: buffers the code left alive (the lab destroyed them); liveGpuBuffers: what is
+   * left after that; dropped: output over the per-run caps, counted by the worker and the frame.
+   */
   | {
-      v: 1;
+      v: V;
+      type: 'done';
+      runId: number;
+      ok: boolean;
+      leakedGpuBuffers: number;
+      liveGpuBuffers: number;
+      dropped?: Partial<Record<OutputKind, number>>;
+    }
+  | {
+      v: V;
       type: 'ort-run';
       runId: number;
       callId: number;
@@ -99,20 +124,5 @@ export type SandboxMessage =
       ep: Backend;
     };
 
-export function isSandboxMessage(data: unknown): data is SandboxMessage {
-  return (
-    typeof data === 'object' &&
-    data !== null &&
-    (data as { v?: unknown }).v === PROTOCOL_VERSION &&
-    typeof (data as { type?: unknown }).type === 'string'
-  );
-}
-
-export function isHostMessage(data: unknown): data is HostMessage {
-  return isSandboxMessage(data);
-}
-
-/** For exhaustive switches: a new message type that is not handled fails the type check. */
-export function assertNever(x: never): never {
-  throw new Error(`unhandled message ${JSON.stringify(x)}`);
-}
+/** Frame → host: the run's messages, and `ready` once the frame's script is listening. */
+export type FrameMessage = { v: V; type: 'ready' } | SandboxMessage;

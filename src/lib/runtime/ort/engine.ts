@@ -4,7 +4,7 @@
  * Time is measured around session.run alone.
  */
 import type * as Ort from 'onnxruntime-web';
-import type { Backend, WireTensor } from '../protocol';
+import { BACKENDS, type Backend, type WireTensor } from '../protocol';
 
 type OrtModule = typeof Ort;
 
@@ -44,6 +44,10 @@ export function createEngine(ort: OrtModule, maxSessions = 8) {
       feeds: Record<string, WireTensor>,
       ep: Backend
     ): Promise<{ outputs: Record<string, WireTensor>; ms: number }> {
+      // onnxruntime fetches a model given as a string: only bytes are ever passed on.
+      if (!(model instanceof Uint8Array)) throw new Error('onnx.run: the model must be ONNX bytes (a Uint8Array)');
+      if (!(BACKENDS as readonly unknown[]).includes(ep))
+        throw new Error(`onnx.run: unknown execution provider ${String(ep)}`);
       const s = await session(model, ep);
       const inputs: Record<string, Ort.Tensor> = {};
       for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor('float32', t.data, t.shape);

@@ -7,7 +7,7 @@
 import { harnesses } from '$lib/lessons/harnesses';
 import type { LessonContext } from '$lib/lessons/types';
 import { type OrtRun, createLab } from '../lab';
-import type { CheckResult, DeviceInfo, RunRequest, SandboxMessage } from '../protocol';
+import { type CheckResult, type DeviceInfo, PROTOCOL_VERSION, type RunRequest, type SandboxMessage } from '../protocol';
 import { loadModules, toLearnerError } from './modules';
 
 export interface ExecuteEnv {
@@ -21,7 +21,7 @@ export interface ExecuteEnv {
 type Out = SandboxMessage extends infer M ? (M extends { runId: number } ? Omit<M, 'v' | 'runId'> : never) : never;
 
 export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): Promise<CheckResult[]> {
-  const post = (m: Out) => env.post({ v: 1, runId, ...m } as SandboxMessage);
+  const post = (m: Out) => env.post({ v: PROTOCOL_VERSION, runId, ...m } as SandboxMessage);
   const device: DeviceInfo = {
     backend: req.backend,
     adapter: req.backend === 'webgpu' ? env.adapterName : null,
@@ -85,7 +85,14 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
           } else {
             try {
               const o = await check.run(ctx);
-              result = { id: check.id, title: check.title, status: o.pass ? 'pass' : 'fail', message: o.message };
+              result = {
+                id: check.id,
+                title: check.title,
+                status: o.pass ? 'pass' : 'fail',
+                message: o.message,
+                ...(o.key !== undefined && { key: o.key }),
+                ...(o.params !== undefined && { params: o.params })
+              };
             } catch (e) {
               const error = toLearnerError(e, req.files);
               post({ type: 'error', error });

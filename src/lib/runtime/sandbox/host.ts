@@ -1,22 +1,30 @@
 /**
- * The app's side of the sandbox: one hidden, opaque-origin iframe that relays to a fresh worker
- * per run. The host owns the watchdog: a run that overstays its budget, or that the learner
- * stops, is ended by replacing the iframe, which kills its worker whatever that worker is doing.
+ * The app's side of the sandbox: one hidden, opaque-origin iframe (the frame, sandbox/frame.ts)
+ * that starts a fresh worker per run and ends it when the run is done. The host owns the
+ * watchdog: a run that overstays its budget, or that the learner stops, is ended by replacing the
+ * frame, which kills its worker whatever that worker is doing. The watchdog stays armed until
+ * the frame reports the run done, which it does only after ending the worker.
+ *
+ * Every message from the frame is validated (protocol/schemas.ts) and must belong to the run in
+ * progress; output is capped per run and handed to the page in batches, so no run can flood it.
+ * onnx.run calls are brokered to the app's onnxruntime worker only with model bytes.
  */
 import type { SweepPoint } from '$lib/bench/types';
+import sandboxUrl from 'virtual:sandbox-document';
 import { ortRun } from '../ort/client';
 import {
   type CheckResult,
   type DeviceInfo,
   type HostMessage,
   type LearnerError,
+  type OutputKind,
+  PROTOCOL_VERSION,
   type PlotData,
   type RunRequest,
-  type SandboxMessage,
-  assertNever,
-  isSandboxMessage
+  type SandboxMessage
 } from '../protocol';
-import { sandboxDocument } from './document';
+import { LIMITS, OutputBudget, droppedNotes, truncateText } from '../protocol/limits';
+import { parseFrameMessage } from '../protocol/schemas';
 
 export interface RunHandlers {
   onStarted?(device: DeviceInfo): void;
@@ -39,12 +47,29 @@ export interface RunHandle {
   stop(): void;
 }
 
-/** The sandbox document, with the run worker's bundled source: fetched on the first run only. */
-let documentHtml: Promise<string> | null = null;
+interface ActiveRun {
+  id: number;
+  handlers: RunHandlers;
+  budget: OutputBudget;
+  refused: boolean;
+  /** Handler calls waiting for the next batch, in arrival order. */
+  queue: (() => void)[];
+  flushTimer: ReturnType<typeof setTimeout> | null;
+  lastFlush: number;
+  /** onnx.run calls sent to onnxruntime and not answered yet; aborted when the run ends. */
+  calls: Set<number>;
+  abort: AbortController;
+  watchdog: ReturnType<typeof setTimeout>;
+  resolve(o: RunOutcome): void;
+}
 
-function sandboxHtml(): Promise<string> {
-  documentHtml ??= import('virtual:sandbox-worker').then((m) => sandboxDocument(m.default));
-  return documentHtml;
+/** Call a page handler; a handler's own bug is reported, and the batch goes on. */
+function call(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    reportError(err);
+  }
 }
 
 export class Sandbox {
@@ -52,7 +77,7 @@ export class Sandbox {
   private ready: Promise<void> | null = null;
   private resolveReady: (() => void) | null = null;
   private runId = 0;
-  private active: { id: number; handlers: RunHandlers; finish(o: RunOutcome): void } | null = null;
+  private active: ActiveRun | null = null;
   private readonly onMessage = (e: MessageEvent) => this.receive(e);
 
   constructor(private readonly parent: HTMLElement = document.body) {
@@ -67,19 +92,16 @@ export class Sandbox {
     frame.setAttribute('aria-hidden', 'true');
     frame.dataset.testid = 'sandbox';
     frame.style.display = 'none';
+    frame.src = sandboxUrl;
     this.frame = frame;
     this.ready = new Promise((resolve) => {
       this.resolveReady = resolve;
     });
-    void sandboxHtml().then((html) => {
-      if (this.frame !== frame) return;
-      frame.srcdoc = html;
-      this.parent.appendChild(frame);
-    });
+    this.parent.appendChild(frame);
     return this.ready;
   }
 
-  /** Throw the iframe away (and with it any worker it runs); the next run boots a fresh one. */
+  /** Throw the frame away (and with it any worker it runs); the next run boots a fresh one. */
   private reset(): void {
     this.frame?.remove();
     this.frame = null;
@@ -87,93 +109,195 @@ export class Sandbox {
     this.resolveReady = null;
   }
 
-  private post(m: HostMessage): void {
-    this.frame?.contentWindow?.postMessage(m, '*');
+  private post(m: HostMessage, transfer: Transferable[] = []): void {
+    this.frame?.contentWindow?.postMessage(m, '*', transfer);
   }
 
   run(request: RunRequest, handlers: RunHandlers, timeBudgetMs: number): RunHandle {
     this.stopActive('stopped');
     const id = ++this.runId;
-    let finish!: (o: RunOutcome) => void;
-    const done = new Promise<RunOutcome>((resolve) => {
-      finish = resolve;
+    let resolve!: (o: RunOutcome) => void;
+    const done = new Promise<RunOutcome>((r) => {
+      resolve = r;
     });
-    const timer = setTimeout(() => {
-      if (this.active?.id !== id) return;
-      handlers.onError?.({
-        kind: 'timeout',
-        message: `stopped after ${Math.round(timeBudgetMs / 1000)} s, this lesson's time budget. Look for a loop that never ends, or lower N.`
-      });
-      this.stopActive('timeout');
-    }, timeBudgetMs);
-    this.active = {
+    const a: ActiveRun = {
       id,
       handlers,
-      finish: (o) => {
-        clearTimeout(timer);
-        finish(o);
+      budget: new OutputBudget(),
+      refused: false,
+      queue: [],
+      flushTimer: null,
+      lastFlush: 0,
+      calls: new Set(),
+      abort: new AbortController(),
+      watchdog: setTimeout(() => {
+        if (this.active !== a) return;
+        this.deliver(a, () =>
+          handlers.onError?.({
+            kind: 'timeout',
+            message: `stopped after ${Math.round(timeBudgetMs / 1000)} s, this lesson's time budget. Look for a loop that never ends, or lower N.`
+          })
+        );
+        this.stopActive('timeout');
+      }, timeBudgetMs),
+      resolve
+    };
+    this.active = a;
+    void this.boot().then(() => {
+      if (this.active === a) this.post({ v: PROTOCOL_VERSION, type: 'run', runId: id, request });
+    });
+    return {
+      done,
+      stop: () => {
+        if (this.active === a) this.stopActive('stopped');
       }
     };
-    void this.boot().then(() => {
-      if (this.active?.id === id) this.post({ v: 1, type: 'run', runId: id, request });
-    });
-    return { done, stop: () => this.active?.id === id && this.stopActive('stopped') };
   }
 
   private stopActive(status: 'stopped' | 'timeout'): void {
     const a = this.active;
     if (!a) return;
-    this.active = null;
+    // Replacing the frame ends the worker, and with it its GPU device and every buffer.
     this.reset();
-    // Replacing the iframe ended the worker, and with it its GPU device and every buffer.
-    a.finish({ status, leakedGpuBuffers: 0, liveGpuBuffers: 0 });
+    this.end(a, { status, leakedGpuBuffers: 0, liveGpuBuffers: 0 });
+  }
+
+  /** The run is over: hand the page what is left of its output, then its outcome. */
+  private end(a: ActiveRun, outcome: RunOutcome, dropped?: Partial<Record<OutputKind, number>>): void {
+    if (this.active !== a) return;
+    this.active = null;
+    clearTimeout(a.watchdog);
+    if (a.flushTimer !== null) clearTimeout(a.flushTimer);
+    a.abort.abort();
+    this.flush(a, Infinity);
+    const total = a.budget.total(dropped);
+    const notes = droppedNotes(total);
+    if (!total.log && a.budget.full('log') && outcome.status !== 'ok' && outcome.status !== 'failed') {
+      notes.push(
+        `… log output stopped at ${LIMITS.perRun.log.toLocaleString('en-US')} lines, the most one run may print`
+      );
+    }
+    for (const line of notes) call(() => a.handlers.onLog?.('warn', line));
+    a.resolve(outcome);
+  }
+
+  /** Queue a handler call for the next batch: the page gets output at most every LIMITS.flushMs. */
+  private deliver(a: ActiveRun, fn: () => void): void {
+    a.queue.push(fn);
+    this.schedule(a);
+  }
+
+  private schedule(a: ActiveRun): void {
+    if (a.flushTimer !== null || a.queue.length === 0) return;
+    const wait = Math.max(0, a.lastFlush + LIMITS.flushMs - performance.now());
+    a.flushTimer = setTimeout(() => {
+      a.flushTimer = null;
+      if (this.active === a) this.flush(a, LIMITS.perFlush);
+    }, wait);
+  }
+
+  private flush(a: ActiveRun, max: number): void {
+    a.lastFlush = performance.now();
+    const batch = a.queue.splice(0, max);
+    for (const fn of batch) call(fn);
+    if (this.active === a) this.schedule(a);
+  }
+
+  /** Tell the learner, once per run, that a message was refused and why. */
+  private refuse(a: ActiveRun, reason: string): void {
+    if (a.refused) return;
+    a.refused = true;
+    this.deliver(a, () =>
+      a.handlers.onError?.({
+        kind: 'api',
+        message: truncateText(`the page refused a message from the sandbox (${reason})`, LIMITS.text)
+      })
+    );
+  }
+
+  private ortError(a: ActiveRun, callId: number, message: string): void {
+    this.post({
+      v: PROTOCOL_VERSION,
+      type: 'ort-error',
+      runId: a.id,
+      callId,
+      message: truncateText(message, LIMITS.text)
+    });
+  }
+
+  /** onnx.run for the sandbox: the schemas admitted only model bytes, a known provider and typed feeds. */
+  private broker(a: ActiveRun, m: Extract<SandboxMessage, { type: 'ort-run' }>): void {
+    if (a.calls.has(m.callId)) return;
+    if (a.calls.size >= LIMITS.ortCallsInFlight) {
+      this.ortError(a, m.callId, `onnx.run was refused: at most ${LIMITS.ortCallsInFlight} calls may wait at once`);
+      return;
+    }
+    a.calls.add(m.callId);
+    ortRun(m.model, m.feeds, m.ep, a.abort.signal).then(
+      (r) => {
+        a.calls.delete(m.callId);
+        if (this.active !== a) return;
+        const buffers = [...new Set(Object.values(r.outputs).map((t) => t.data.buffer))];
+        this.post(
+          { v: PROTOCOL_VERSION, type: 'ort-result', runId: a.id, callId: m.callId, outputs: r.outputs, ms: r.ms },
+          buffers
+        );
+      },
+      (err: unknown) => {
+        a.calls.delete(m.callId);
+        if (this.active === a) this.ortError(a, m.callId, err instanceof Error ? err.message : String(err));
+      }
+    );
   }
 
   private receive(e: MessageEvent): void {
-    if (!this.frame || e.source !== this.frame.contentWindow || !isSandboxMessage(e.data)) return;
-    const m = e.data as SandboxMessage;
+    if (!this.frame || e.source !== this.frame.contentWindow) return;
+    const parsed = parseFrameMessage(e.data);
+    const a = this.active;
+    if (!parsed.ok) {
+      if (!a || (parsed.runId !== undefined && parsed.runId !== a.id)) return;
+      if (parsed.type === 'ort-run' && parsed.callId !== undefined) {
+        this.ortError(a, parsed.callId, `onnx.run was refused: ${parsed.reason}`);
+      } else this.refuse(a, parsed.reason);
+      return;
+    }
+    const m = parsed.message;
     if (m.type === 'ready') {
       this.resolveReady?.();
       return;
     }
-    const a = this.active;
+    // Whatever belongs to a stopped or finished run is dropped here.
     if (!a || m.runId !== a.id) return;
+    const h = a.handlers;
     switch (m.type) {
       case 'started':
-        a.handlers.onStarted?.(m.device);
+        this.deliver(a, () => h.onStarted?.(m.device));
         break;
       case 'log':
-        a.handlers.onLog?.(m.level, m.text);
+        if (a.budget.admit('log')) this.deliver(a, () => h.onLog?.(m.level, m.text));
         break;
       case 'point':
-        a.handlers.onPoint?.(m.point);
+        if (a.budget.admit('point')) this.deliver(a, () => h.onPoint?.(m.point));
         break;
       case 'plot':
-        a.handlers.onPlot?.(m.plot);
+        if (a.budget.admit('plot')) this.deliver(a, () => h.onPlot?.(m.plot));
         break;
       case 'check':
-        a.handlers.onCheck?.(m.result);
+        if (a.budget.admit('check')) this.deliver(a, () => h.onCheck?.(m.result));
         break;
       case 'error':
-        a.handlers.onError?.(m.error);
+        if (a.budget.admit('error')) this.deliver(a, () => h.onError?.(m.error));
         break;
       case 'done':
-        this.active = null;
-        a.finish({
-          status: m.ok ? 'ok' : 'failed',
-          leakedGpuBuffers: m.leakedGpuBuffers,
-          liveGpuBuffers: m.liveGpuBuffers
-        });
-        break;
-      case 'ort-run':
-        ortRun(m.model, m.feeds, m.ep).then(
-          (r) =>
-            this.post({ v: 1, type: 'ort-result', runId: m.runId, callId: m.callId, outputs: r.outputs, ms: r.ms }),
-          (err: Error) => this.post({ v: 1, type: 'ort-error', runId: m.runId, callId: m.callId, message: err.message })
+        this.end(
+          a,
+          { status: m.ok ? 'ok' : 'failed', leakedGpuBuffers: m.leakedGpuBuffers, liveGpuBuffers: m.liveGpuBuffers },
+          m.dropped
         );
         break;
-      default:
-        assertNever(m);
+      case 'ort-run':
+        this.broker(a, m);
+        break;
     }
   }
 

@@ -1,5 +1,5 @@
-declare module 'virtual:sandbox-worker' {
-  /** The run worker's bundled source (see src/lib/runtime/build/sandbox-bundle.ts). */
-  const source: string;
-  export default source;
+declare module 'virtual:sandbox-document' {
+  /** The URL of the sandbox frame's document (see src/lib/runtime/build/sandbox-bundle.ts). */
+  const url: string;
+  export default url;
 }
