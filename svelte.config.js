@@ -1,12 +1,35 @@
 import adapter from '@sveltejs/adapter-static';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 
+/**
+ * The app's own Content-Security-Policy (a <meta> tag on every prerendered page, with the hashes
+ * of SvelteKit's inline scripts). Its pages connect to nothing but their own origin. Learner code
+ * runs in a sandbox frame that is a document of its own (frame-src 'self'), with its own, stricter
+ * policy; onnxruntime and Monaco run in workers loaded from this origin.
+ * @type {import('@sveltejs/kit').CspDirectives}
+ */
+const csp = {
+  'default-src': ['self'],
+  'script-src': ['self'],
+  // Svelte's style attributes and Monaco's and KaTeX's injected styles.
+  'style-src': ['self', 'unsafe-inline'],
+  'img-src': ['self', 'data:', 'blob:'],
+  'font-src': ['self', 'data:'],
+  'connect-src': ['self'],
+  'worker-src': ['self'],
+  'frame-src': ['self'],
+  'object-src': ['none'],
+  'base-uri': ['self'],
+  'form-action': ['self']
+};
+
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
   preprocess: vitePreprocess(),
   kit: {
     adapter: adapter({ fallback: undefined, strict: true }),
-    prerender: { handleHttpError: 'fail', handleMissingId: 'fail' }
+    prerender: { handleHttpError: 'fail', handleMissingId: 'fail' },
+    csp: { mode: 'hash', directives: csp }
   }
 };
 
