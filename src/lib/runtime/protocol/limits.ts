@@ -32,7 +32,7 @@ export const LIMITS = {
   sweepLengths: 64,
   /** onnx.run: model size, tensors per call, rank and elements per tensor (float32). */
   modelBytes: 64 * MiB,
-  tensorsPerCall: 16,
+  tensorsPerCall: 256,
   tensorRank: 8,
   tensorElements: 2 ** 26,
   /** onnx.run calls of one run waiting for onnxruntime at once. */
