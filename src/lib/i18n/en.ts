@@ -44,6 +44,7 @@ export const en = {
   'check.fail': 'Not yet: {failed} of {total} checks fail.',
   'check.skipped': 'skipped',
   'check.stale': 'Code changed since this check — press Check again.',
+  'check.staleStatus': 'The check results are for an earlier version of your code.',
   'sweep.label': 'Sweep',
   'sweep.hint': 'Quick runs the three smallest sequence lengths once each: a first look in seconds on a slow machine.',
   'sweep.full': 'Full ({count} lengths)',
