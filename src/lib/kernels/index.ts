@@ -6,6 +6,12 @@
 import { type AttentionInputs, type AttentionOptions, type GqaInputs, attention, gqaAttention } from './attention';
 import { type DeltaRuleInputs, type DeltaRuleOptions, deltaRule, DELTA_FORMS } from './delta';
 import { type FlashAttentionOptions, flashAttention } from './flash';
+import {
+  type GatedDeltaRuleInputs,
+  type GatedDeltaRuleOptions,
+  GATED_DELTA_FORMS,
+  gatedDeltaRule
+} from './gated-delta';
 import { type GatedLinearAttentionInputs, gatedLinearAttention } from './gated';
 import { type LinearAttentionInputs, type LinearAttentionOptions, LINEAR_FORMS, linearAttention } from './linear';
 import { type SelectiveScanInputs, type SelectiveScanOptions, SCAN_FORMS, selectiveScan } from './ssm';
@@ -19,6 +25,7 @@ export { flashAttention } from './flash';
 export { linearAttention } from './linear';
 export { gatedLinearAttention } from './gated';
 export { deltaRule } from './delta';
+export { gatedDeltaRule } from './gated-delta';
 export { selectiveScan } from './ssm';
 
 /**
@@ -37,6 +44,7 @@ export interface KernelSignatures {
     outputs: { o: Tensor };
   };
   delta_rule: { inputs: DeltaRuleInputs; options: DeltaRuleOptions; outputs: { o: Tensor } };
+  gated_delta_rule: { inputs: GatedDeltaRuleInputs; options: GatedDeltaRuleOptions; outputs: { o: Tensor } };
   selective_scan: { inputs: SelectiveScanInputs; options: SelectiveScanOptions; outputs: { y: Tensor } };
 }
 
@@ -137,7 +145,8 @@ const entries: (KernelEntry & { name: KernelName })[] = [
   },
   {
     name: 'gated_linear_attention',
-    description: 'Linear attention with a scalar log decay g ≤ 0 per token: S_t = e^{g_t} S_{t−1} + k_t v_tᵀ.',
+    description:
+      'Gated linear attention, g ≤ 0 a log decay: [T] scalar S_t = e^{g_t} S_{t−1} + k_t v_tᵀ, or [T, dk] per channel S_t = diag(e^{g_t}) S_{t−1} + k_t v_tᵀ.',
     inputs: [...QKV, 'g'],
     outputs: ['o'],
     run(inputs, options = {}) {
@@ -162,6 +171,22 @@ const entries: (KernelEntry & { name: KernelName })[] = [
       return deltaRule(
         { q, k, v, beta },
         { scale: reader.number('scale'), form: reader.form(DELTA_FORMS), chunkSize: reader.number('chunkSize') }
+      );
+    }
+  },
+  {
+    name: 'gated_delta_rule',
+    description:
+      'Gated DeltaNet: S_t = e^{g_t} (I − β_t k_t k_tᵀ) S_{t−1} + β_t k_t v_tᵀ, o_t = scale · S_tᵀ q_t; recurrent.',
+    inputs: [...QKV, 'beta', 'g'],
+    outputs: ['o'],
+    run(inputs, options = {}) {
+      const kernel = 'gated_delta_rule';
+      const { q, k, v, beta, g } = pickInputs(kernel, inputs, [...QKV, 'beta', 'g']);
+      const reader = new OptionReader(kernel, options, ['scale', 'form']);
+      return gatedDeltaRule(
+        { q, k, v, beta, g },
+        { scale: reader.number('scale'), form: reader.form(GATED_DELTA_FORMS) }
       );
     }
   },

@@ -3,6 +3,7 @@ import {
   attention,
   deltaRule,
   flashAttention,
+  gatedDeltaRule,
   gatedLinearAttention,
   gqaAttention,
   kernels,
@@ -21,6 +22,7 @@ const NAMES = [
   'linear_attention',
   'gated_linear_attention',
   'delta_rule',
+  'gated_delta_rule',
   'selective_scan'
 ];
 
@@ -30,6 +32,7 @@ const qkv = { q: randn([T, 3], 1), k: randn([T, 3], 2), v: randn([T, 2], 3) };
 const gqaInputs = { q: randn([4, T, 3], 4), k: randn([2, T, 3], 5), v: randn([2, T, 2], 6) };
 const gatedInputs = { ...qkv, g: uniform([T], 7, -1, 0) };
 const deltaInputs = { ...qkv, k: l2NormaliseRows(qkv.k), beta: uniform([T], 8) };
+const gatedDeltaInputs = { ...deltaInputs, g: uniform([T], 15, -1, 0) };
 const scanInputs = {
   u: randn([T, 2], 9),
   delta: uniform([T, 2], 10),
@@ -69,6 +72,11 @@ const cases: Record<
     inputs: deltaInputs,
     options: { form: 'chunk', chunkSize: 2, scale: 2 },
     expected: () => deltaRule(deltaInputs, { form: 'chunk', chunkSize: 2, scale: 2 }).o
+  },
+  gated_delta_rule: {
+    inputs: gatedDeltaInputs,
+    options: { scale: 2 },
+    expected: () => gatedDeltaRule(gatedDeltaInputs, { scale: 2 }).o
   },
   selective_scan: {
     inputs: scanInputs,
