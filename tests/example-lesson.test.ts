@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { harnesses } from '$lib/lessons/harnesses';
 import { renderMarkdown } from '$lib/lessons/loader';
-import { checkFiles, parseReadme } from '$lib/lessons/schema';
+import { checkFiles, parseMutants, parseReadme } from '$lib/lessons/schema';
 import type { LessonHarness } from '$lib/lessons/types';
 import { runInNode } from './support/run-in-node';
 import { typecheck } from './support/typecheck';
@@ -44,6 +44,26 @@ describe('the example lesson of the README', async () => {
     expect(results[0].status).toBe('fail');
     expect(results[0].message).toContain('subtract the row maximum');
     expect(results[0].key).toBe('00-row-softmax.overflow');
+  });
+
+  test('its hints are two or three, and every mutant fails naming its mistake', async () => {
+    const { meta } = parseReadme(`${DIR}/README.md`, readFileSync(join(DIR, 'README.md'), 'utf8'));
+    expect(meta.hints?.length).toBeGreaterThanOrEqual(2);
+    const raw = Object.fromEntries(
+      readdirSync(join(DIR, 'mutants')).flatMap((name) =>
+        readdirSync(join(DIR, 'mutants', name)).map((f) => [
+          `${name}/${f}`,
+          readFileSync(join(DIR, 'mutants', name, f), 'utf8')
+        ])
+      )
+    );
+    const mutants = parseMutants(DIR, raw, solution);
+    expect(mutants.map((m) => m.name)).toEqual(['max-of-first', 'no-max']);
+    for (const mutant of mutants) {
+      const { results } = await runInNode({ lesson: SLUG, files: mutant.files, mode: 'check' });
+      expect(results[0].status, mutant.name).toBe('fail');
+      expect(results[0].message, mutant.name).toContain(mutant.expect);
+    }
   });
 
   test('the solution passes and its sweep measures every N', async () => {

@@ -62,6 +62,17 @@ describe.each(all.map((l) => [l.slug, l] as const))('lesson %s', (slug, lesson) 
     }
   });
 
+  const wasmMutants = lesson.mutants.filter((m) => (m.backends ?? lesson.meta.runtimes).includes('wasm'));
+  test.each(wasmMutants.map((m) => [m.name, m] as const))(
+    'mutant %s fails a check, naming the mistake (wasm)',
+    async (_, mutant) => {
+      const { results } = await runInNode({ lesson: slug, files: mutant.files, mode: 'check' });
+      const failed = results.filter((r) => r.status === 'fail');
+      expect(failed.length, `${mutant.mistake}: every check passed`).toBeGreaterThan(0);
+      expect(failed.map((r) => r.message).join('\n')).toContain(mutant.expect);
+    }
+  );
+
   test(`analytic memory grows like N^${lesson.meta.memoryExponent}`, () => {
     const model = memoryModels[slug];
     const big = 1 << 20;

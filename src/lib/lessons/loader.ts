@@ -6,8 +6,17 @@
 import { Marked } from 'marked';
 import markedKatex from 'marked-katex-extension';
 import { harnesses } from './harnesses';
-import { type Frontmatter, LessonFormatError, checkFiles, checkNumbers, numberOf, parseReadme } from './schema';
-import { codeFiles, memoryModules, readmes, slugOf } from './sources';
+import {
+  type Frontmatter,
+  type Mutant,
+  LessonFormatError,
+  checkFiles,
+  checkNumbers,
+  numberOf,
+  parseMutants,
+  parseReadme
+} from './schema';
+import { codeFiles, memoryModules, mutantFiles, readmes, slugOf } from './sources';
 import { coming } from './course';
 
 export interface Lesson {
@@ -20,6 +29,10 @@ export interface Lesson {
   solution: Record<string, string>;
   /** Names of the files solution/ changes. */
   solved: string[];
+  /** The hints, rendered (Markdown with math), in the order they are revealed. */
+  hintsHtml: string[];
+  /** Wrong or shortcut versions of the solution that the checks must catch (tests only). */
+  mutants: Mutant[];
 }
 
 const markdown = new Marked(markedKatex({ throwOnError: true, nonStandard: true }));
@@ -32,14 +45,15 @@ export function renderMarkdown(file: string, body: string): string {
   }
 }
 
-function filesOf(slug: string, kind: 'starter' | 'solution'): Record<string, string> {
-  const prefix = `/lessons/${slug}/${kind}/`;
+function filesUnder(prefix: string, files: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(codeFiles)
+    Object.entries(files)
       .filter(([p]) => p.startsWith(prefix))
       .map(([p, text]) => [p.slice(prefix.length), text])
   );
 }
+
+const filesOf = (slug: string, kind: 'starter' | 'solution') => filesUnder(`/lessons/${slug}/${kind}/`, codeFiles);
 
 function load(): Lesson[] {
   const all = Object.entries(readmes)
@@ -53,14 +67,17 @@ function load(): Lesson[] {
         checks: harnesses[slug] ? { harness: harnesses[slug] } : undefined,
         memory: memoryModules[`/lessons/${slug}/memory.ts`]
       });
+      const solution = { ...files.starter, ...files.solution };
       return {
         slug,
         number,
         meta,
         html: renderMarkdown(`${dir}/README.md`, body),
         starter: files.starter,
-        solution: { ...files.starter, ...files.solution },
-        solved: Object.keys(files.solution).sort()
+        solution,
+        solved: Object.keys(files.solution).sort(),
+        hintsHtml: (meta.hints ?? []).map((h, i) => renderMarkdown(`${dir}/README.md (hint ${i + 1})`, h)),
+        mutants: parseMutants(dir, filesUnder(`/lessons/${slug}/mutants/`, mutantFiles), solution)
       };
     })
     .sort((a, b) => a.number - b.number);

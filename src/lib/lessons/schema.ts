@@ -4,6 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { BACKENDS } from '$lib/runtime/backends';
 import type { ComingLesson } from './course';
 
 export const PARTS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'] as const;
@@ -14,7 +15,7 @@ export const frontmatterSchema = z.strictObject({
   title: z.string().min(1),
   part: z.enum(PARTS),
   survey: z.string().min(1),
-  runtimes: z.array(z.enum(['webgpu', 'wasm'])).min(1),
+  runtimes: z.array(z.enum(BACKENDS)).min(1),
   /** The file the editor opens first. */
   focus: z.string().min(1),
   sweep: z.strictObject({
@@ -32,8 +33,25 @@ export const frontmatterSchema = z.strictObject({
   /** Optional guide on the time chart: a line ∝ N^timeExponent through the largest measured point. */
   timeExponent: z.number().positive().optional(),
   /** The watchdog stops a run that takes longer than this. */
-  timeBudgetMs: positiveInt.default(60_000)
+  timeBudgetMs: positiveInt.default(60_000),
+  /**
+   * Graded hints, revealed one at a time before the solution, each nearer to the answer
+   * (Markdown with math). They say what to think about, not the code to type.
+   */
+  hints: z.array(z.string().min(1)).min(2).max(3).optional()
 });
+
+/** A mutant's mutant.json: the text its failure message must contain, and where it runs. */
+export const mutantSchema = z.strictObject({
+  /** What the mistake is, for the reader of the lesson folder. */
+  mistake: z.string().min(1),
+  /** Text that a failing check's message must contain. */
+  expect: z.string().min(1),
+  /** Backends the mutant is tried on; default every runtime of the lesson. */
+  backends: z.array(z.enum(BACKENDS)).min(1).optional()
+});
+
+export type MutantSpec = z.infer<typeof mutantSchema>;
 
 export type Frontmatter = z.infer<typeof frontmatterSchema>;
 
@@ -170,4 +188,58 @@ export function checkNumbers(folders: { slug: string; number: number }[], planne
       );
     }
   }
+}
+
+export interface Mutant extends MutantSpec {
+  name: string;
+  /** The solution with the mutant's files laid over it. */
+  files: Record<string, string>;
+}
+
+/**
+ * A lesson's mutants from `mutants/<name>/`: mutant.json plus overlay files, each of which must be
+ * a file of the lesson (and differ from the solution's). Plausible wrong or shortcut versions of
+ * the solution; the lessons test proves each fails a check with the named message.
+ */
+export function parseMutants(dir: string, raw: Record<string, string>, solution: Record<string, string>): Mutant[] {
+  const byName = new Map<string, Record<string, string>>();
+  for (const [path, text] of Object.entries(raw)) {
+    const [name, file] = path.split('/');
+    if (!byName.has(name)) byName.set(name, {});
+    byName.get(name)![file] = text;
+  }
+  return [...byName.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, files]) => {
+      const where = `${dir}/mutants/${name}`;
+      if (!('mutant.json' in files)) throw new LessonFormatError(where, 'has no mutant.json');
+      let json: unknown;
+      try {
+        json = JSON.parse(files['mutant.json']);
+      } catch (e) {
+        throw new LessonFormatError(`${where}/mutant.json`, `is not valid JSON: ${(e as Error).message}`);
+      }
+      const spec = mutantSchema.safeParse(json);
+      if (!spec.success) {
+        const issue = spec.error.issues[0];
+        throw new LessonFormatError(
+          `${where}/mutant.json`,
+          `field "${issue.path.join('.') || '(root)'}": ${issue.message}`
+        );
+      }
+      const overlay = Object.fromEntries(Object.entries(files).filter(([f]) => f !== 'mutant.json'));
+      if (Object.keys(overlay).length === 0) throw new LessonFormatError(where, 'changes no file of the solution');
+      for (const [file, text] of Object.entries(overlay)) {
+        if (!(file in solution)) {
+          throw new LessonFormatError(
+            `${where}/${file}`,
+            `is not a file of the lesson (${Object.keys(solution).join(', ')})`
+          );
+        }
+        if (sameText(text, solution[file])) {
+          throw new LessonFormatError(`${where}/${file}`, 'equals the solution apart from whitespace');
+        }
+      }
+      return { name, ...spec.data, files: { ...solution, ...overlay } };
+    });
 }

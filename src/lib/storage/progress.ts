@@ -3,7 +3,15 @@
  * Reset and Show solution, which lessons passed their checks, and page settings. No account, no
  * server. Every read is validated (./schemas.ts); a bad entry is quarantined, never trusted.
  */
-import { type SavedCode, type Settings, passedSchema, savedCodeSchema, settingsSchema, undoSchema } from './schemas';
+import {
+  type SavedCode,
+  type Settings,
+  hintsOpenedSchema,
+  passedSchema,
+  savedCodeSchema,
+  settingsSchema,
+  undoSchema
+} from './schemas';
 import { type ReadResult, type StorageLike, Store } from './store';
 
 export type { SavedCode, Settings };
@@ -33,6 +41,8 @@ export function createProgress(storage: () => StorageLike | null) {
     clearUndo: (slug: string) => store.remove(`undo:${slug}`),
     passed: (slug: string) => store.read(`passed:${slug}`, passedSchema).value === true,
     setPassed: (slug: string) => store.write(`passed:${slug}`, true),
+    hintsOpened: (slug: string): number => store.read(`hints:${slug}`, hintsOpenedSchema).value ?? 0,
+    setHintsOpened: (slug: string, n: number) => store.write(`hints:${slug}`, n),
     settings: (): Settings => store.read('settings', settingsSchema).value ?? DEFAULT_SETTINGS,
     saveSettings: (settings: Settings) => store.write('settings', settings)
   };

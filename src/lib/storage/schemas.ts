@@ -20,6 +20,9 @@ export const undoSchema = filesSchema;
 
 export const passedSchema = z.boolean();
 
+/** How many of a lesson's hints the learner has opened. */
+export const hintsOpenedSchema = z.number().int().min(0).max(10);
+
 export const SWEEP_SIZES = ['full', 'quick'] as const;
 export type SweepSize = (typeof SWEEP_SIZES)[number];
 

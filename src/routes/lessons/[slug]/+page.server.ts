@@ -18,6 +18,7 @@ export function load({ params }) {
     html: l.html,
     starter: l.starter,
     solution: l.solution,
+    hints: l.hintsHtml,
     planned: courseMap().length,
     previous: link(available[i - 1]),
     next: link(available[i + 1])
