@@ -39,6 +39,9 @@ const m = messages('06-quantized-attention', {
   'quant-wrong': '{where}: row {row}, column {col} (block {block}, δ = {delta}): got {got}, expected {want} (x = {x}).',
   'per-tensor':
     'Your output uses one δ for the whole tensor (per-tensor quantization): each block of {block} tokens needs its own δ = max|X_block| / (2^(b−1) − 1).',
+  zeros: '{where}: quantize returned zeros: is TODO 2 still the starter?',
+  truncated:
+    'Your levels are rounded toward zero: an element between two integer levels takes the nearer one (round, not trunc or floor).',
   'quant-ok': 'matches for {cases} at 4, 6 and 8 bits, including a short last block and a block of zeros',
   'smooth-unchanged': 'smoothK returned K unchanged (TODO 1): subtract the mean key k̄ = (1/N) Σ_t k_t from every key.',
   'smooth-row-mean':
@@ -120,6 +123,16 @@ function compareQuant(got: Tensor, x: Tensor, bits: number, block: number, where
   return null;
 }
 
+/** Does `got` equal the reference's levels rounded toward zero (same per-block δ)? */
+function truncated(got: Tensor, x: Tensor, bits: number, block: number): boolean {
+  const { delta } = fakeQuant(x, bits, block);
+  const d = x.shape[1];
+  return got.data.every((g, i) => {
+    const s = delta[Math.floor(i / d / block)];
+    return Math.abs(g - (s > 0 ? Math.trunc(x.data[i] / s) * s : 0)) <= 1e-6 * (Math.abs(g) + s);
+  });
+}
+
 /** quant.wgsl runs one workgroup per block: N = 1 and N not a multiple of the block are edge cases. */
 const QUANT_CASES = cases(
   [
@@ -160,8 +173,10 @@ export const harness: LessonHarness = {
           if (got.data.some((v) => Number.isNaN(v))) fail(m('nan', { where }));
           const bad = compareQuant(got, x, c.bits, c.block, where);
           if (!bad) continue;
+          if (got.data.every((v) => v === 0) && x.data.some((v) => v !== 0)) fail(m('zeros', { where }));
           const perTensor = c.n > c.block && !compareQuant(got, x, c.bits, c.n, where);
-          fail(perTensor ? hinted(bad, m('per-tensor', { block: c.block })) : bad);
+          if (perTensor) fail(hinted(bad, m('per-tensor', { block: c.block })));
+          fail(truncated(got, x, c.bits, c.block) ? hinted(bad, m('truncated')) : bad);
         }
         return m('quant-ok', { cases: listN(QUANT_CASES) });
       }

@@ -16,8 +16,10 @@ export const BLOCK = 64;
 export function smoothK(k: Tensor): Tensor {
   const [n, d] = k.shape;
   const out = tensors.zeros([n, d]);
-  // TODO 1: subtract the mean key k̄ (one d-vector, averaged over the n tokens) from every key.
-  // Accumulate the mean in a Float64Array: summing thousands of floats in float32 loses digits.
+  // TODO 1: fill `out` [n, d] with every key minus k̄, the mean key over the n tokens: one d-vector,
+  // the same for every key (not each key's own mean over its channels, which would change softmax).
+  // Accumulate k̄ in a Float64Array: summing thousands of floats in float32 loses digits.
+  // The starter copies K unchanged.
   for (let t = 0; t < n; t++) for (let c = 0; c < d; c++) out.data[t * d + c] = k.data[t * d + c];
   return out;
 }
@@ -46,19 +48,15 @@ async function quantizeGpu(x: GpuBuffer, shape: readonly number[], bits: number,
   return y;
 }
 
-/** The same on the CPU: the block's largest |x| sets δ; round(x/δ) is the stored integer. */
+/** The same on the CPU, one scale δ per block of `block` tokens (rows of x, stored contiguously). */
 function quantizeCpu(x: Tensor, bits: number, block: number): Tensor {
   const [n, d] = x.shape;
   const y = tensors.zeros([n, d]);
-  for (let r0 = 0; r0 < n; r0 += block) {
-    const [start, end] = [r0 * d, Math.min(n, r0 + block) * d];
-    // TODO 2: this scans the whole tensor, so every block gets the same δ (per-tensor quantization).
-    // Per-block: only this block's elements, [start, end), may set its δ.
-    let amax = 0;
-    for (let i = 0; i < n * d; i++) amax = Math.max(amax, Math.abs(x.data[i]));
-    const delta = amax / qmax(bits);
-    for (let i = start; i < end; i++) y.data[i] = delta > 0 ? Math.round(x.data[i] / delta) * delta : 0;
-  }
+  // TODO 2: for each block of `block` consecutive rows (the last block may be shorter), choose its
+  // scale δ so that the block's largest magnitude lands on the top integer level, qmax(bits); then
+  // write each element of the block as the integer level nearest to it, times δ (the value an INT8
+  // kernel would store, dequantized). Only the block's own elements may set its δ, and a block of
+  // zeros (δ = 0) must come out as zeros, not 0/0. The starter returns zeros.
   return y;
 }
 

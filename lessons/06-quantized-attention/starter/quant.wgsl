@@ -1,7 +1,7 @@
-// Per-block symmetric quantize–dequantize of a [N, d] tensor, simulated in f32:
-//   δ = max|x| over the block / qmax,   x̂ = round(x / δ) · δ,   qmax = 2^(bits−1) − 1 (127 for INT8).
-// One workgroup per block of `block` tokens (rows). round(x / δ) is the integer an INT8 kernel
-// would store; WGSL has no int8 matrix multiply, so we multiply back by δ and keep f32.
+// Per-block symmetric quantize–dequantize of a [N, d] tensor, simulated in f32 (README, Step 1):
+// one scale δ per block of `block` tokens (rows), one workgroup per block. The integer level of
+// each element is what an INT8 kernel would store; WGSL has no int8 matrix multiply, so the kernel
+// writes the level times δ back as f32.
 struct Params {
   n: u32,      // tokens N
   d: u32,      // head dimension
@@ -24,30 +24,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   let start = r0 * p.d;
   let end = r1 * p.d;
 
-  // 1. The block's largest magnitude: each invocation scans a stride, then a tree reduction.
-  // TODO 2: this loop scans the whole tensor, so every block gets the same δ (per-tensor
-  // quantization). Per-block: only this block's elements, [start, end), may set its δ.
-  var m = 0.0;
-  for (var i = lid; i < p.n * p.d; i += WG) {
-    m = max(m, abs(x[i]));
-  }
-  red[lid] = m;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) {
-      red[lid] = max(red[lid], red[lid + s]);
-    }
-    workgroupBarrier();
-  }
-  let delta = red[0] / p.qmax;
-
-  // 2. Quantize to an integer level in [−qmax, qmax], then dequantize. A block of zeros has
-  //    δ = 0 and stays zero (no 0/0).
+  // TODO 2a: the block's largest magnitude, max |x| over [start, end). The 64 invocations share the
+  // block: let each cover its own share of the block's elements, then combine the 64 partial maxima
+  // in the workgroup array `red`, so that every invocation ends with the same value (workgroup
+  // memory is only safe to read after a barrier).
+  // TODO 2b: from it, the block's δ (p.qmax is the top integer level); then write each element of the
+  // block as the nearest integer level in [−qmax, qmax], times δ. A block of zeros has δ = 0 and
+  // stays zero (no 0/0).
+  // The starter writes zeros.
   for (var i = start + lid; i < end; i += WG) {
-    var v = 0.0;
-    if (delta > 0.0) {
-      v = clamp(round(x[i] / delta), -p.qmax, p.qmax) * delta;
-    }
-    y[i] = v;
+    y[i] = 0.0;
   }
 }
