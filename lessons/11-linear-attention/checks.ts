@@ -4,7 +4,10 @@
  * reference.ts), with and without normalisation, on several shapes (N = 1, N not a multiple of a
  * workgroup, dk ≠ dv, dk at the kernel's limit); then the two forms against each other. A
  * mismatch names the mistake it looks like (token t left out of its own sum, the wrong
- * normalisation, φ not applied). The sweep races the learner's recurrent form against lesson 01's
+ * normalisation, φ not applied, a state overwritten instead of added to). A probe then measures
+ * what one call of the recurrent form allocates (GPU buffers, lab tensors, ONNX graph values) at two
+ * lengths: nothing may grow with N², so the parallel form handed in as the recurrent one fails
+ * there, though its outputs are right. The sweep races the learner's recurrent form against lesson 01's
  * softmax attention, and plots what a decoder must keep.
  */
 import type { Tensor } from 'lab';
@@ -15,12 +18,15 @@ import {
   expectClose,
   expectTensor,
   fail,
+  largestAllocation,
   learner,
   listN,
   messages,
   seeded,
+  totalBytes,
   warmUp
 } from '$lib/lessons/kit';
+import { formatBytes } from '$lib/bench/format';
 import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { naiveAttention, naiveAttentionMemory } from '$lib/baselines/naive-attention';
 import { D, kvCacheBytes, memory, stateBytes } from './memory';
@@ -43,15 +49,24 @@ const m = messages('11-linear-attention', {
   'phi-is-elu': `${PHI_WRONG} That is elu(x): add 1, so that φ > 0 everywhere.`,
   'phi-ok': 'φ(−1) = e^−1 ≈ 0.3679, φ(0) = 1, φ(2) = 3: elu + 1 is positive everywhere',
   nan: 'Your output has NaN in it: a division by zero, or a state read before it was written?',
-  zeros: 'Your output is all zeros: the state never changes. At every step add φ(k_t) v_tᵀ to S (and φ(k_t) to z).',
+  zeros:
+    'Your output is all zeros: at every step token t must join the state (φ(k_t) v_tᵀ into S, φ(k_t) into z), and row t of o must be read out of it with φ(q_t).',
   exclusive:
     'Your output leaves token t out of its own sum (s < t instead of s ≤ t): add φ(k_t) v_tᵀ to the state before you read it with φ(q_t).',
   'not-normalised': 'Your output is not normalised: with normalize = true, divide by φ(q_t)·z_t.',
   'normalised-anyway': 'You divided by φ(q_t)·z_t, but this case asks for normalize = false.',
+  overwritten:
+    'Each output sees only its own token: the state is overwritten at every step instead of added to. S and z must keep the sum over every s ≤ t.',
   'identity-map':
     'Your output is linear attention with φ = identity: the elu + 1 feature map is not applied (see phi).',
   'form-ok': 'matches the float64 reference for {cases}, with and without normalisation',
-  'forms-agree': 'one state of d×d numbers gives what the N×N matrix gives ({cases})'
+  'forms-agree': 'one state of d×d numbers gives what the N×N matrix gives ({cases})',
+  'quadratic-buffer':
+    "At N = {n}, recurrent made {what}: that grows with N², like the parallel form's scores. The recurrent form must not call parallel or build the N×N matrix: carry S (dk×dv) and z from one token to the next.",
+  'quadratic-growth':
+    'recurrent allocated {small} at N = {n1} and {large} at N = {n2}: doubling N more than tripled its memory, so something grows with N². The recurrent form must not call parallel or build the N×N matrix: carry S (dk×dv) and z from one token to the next.',
+  'state-ok':
+    'at N = {n} the recurrent form allocated {total} in all, its largest {largest} (the N×N scores alone would take {scores}); from N = {n1} to {n2} its memory grew {ratio}×'
 });
 
 // N = 7 comes first: with one token, "token t left out of its own sum" and "no update at all" both
@@ -97,6 +112,7 @@ function diagnose(lab: Lab, o: Tensor, q: Tensor, k: Tensor, v: Tensor, opts: Op
   if (o.data.some((x) => Number.isNaN(x))) return m('nan');
   if (o.data.every((x) => x === 0)) return m('zeros');
   if (same(variant(q, k, v, { ...opts, exclusive: true }))) return m('exclusive');
+  if (o.shape[0] > 1 && same(variant(q, k, v, { ...opts, onlySelf: true }))) return m('overwritten');
   if (opts.normalize && same(reference(q, k, v, { ...opts, normalize: false }))) return m('not-normalised');
   if (!opts.normalize && same(reference(q, k, v, { ...opts, normalize: true }))) return m('normalised-anyway');
   if (opts.featureMap === 'elu1' && same(reference(q, k, v, { ...opts, featureMap: 'identity' })))
@@ -164,6 +180,41 @@ export const harness: LessonHarness = {
     }),
     formCheck('recurrent'),
     formCheck('parallel'),
+    check({
+      id: 'recurrent-memory',
+      title: 'The recurrent form allocates nothing that grows with N²',
+      async run(ctx) {
+        const recurrent = formOf(ctx, 'recurrent');
+        const options: Options = { featureMap: 'elu1', normalize: true };
+        const sizes = [256, 512] as const;
+        const totals: number[] = [];
+        let largest = '';
+        for (const n of sizes) {
+          const { q, k, v } = inputs(ctx.lab, { n, dk: D, dv: D }, 5);
+          const { record } = await ctx.probe(() => recurrent(q, k, v, options));
+          const big = largestAllocation(record);
+          // N² bytes, a quarter of N² floats: far above anything of N·d or d² floats (8K and 256
+          // here), and it still catches a packed lower triangle of the scores.
+          if (big && big.bytes >= n * n) fail(m('quadratic-buffer', { n, what: big.text }));
+          totals.push(totalBytes(record));
+          largest = big?.text ?? 'nothing';
+        }
+        const [n1, n2] = sizes;
+        const [small, large] = totals;
+        if (large > 3 * small) {
+          fail(m('quadratic-growth', { n1, n2, small: formatBytes(small), large: formatBytes(large) }));
+        }
+        return m('state-ok', {
+          n: n2,
+          total: formatBytes(large),
+          largest,
+          scores: formatBytes(4 * n2 * n2),
+          n1,
+          n2,
+          ratio: (large / Math.max(1, small)).toFixed(2)
+        });
+      }
+    }),
     check({
       id: 'forms-agree',
       title: 'Recurrent = parallel: the two forms give the same output',

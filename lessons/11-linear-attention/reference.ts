@@ -8,7 +8,7 @@
  *   attention itself with v = 1 (a column of ones), so o = LinAttn(φq, φk, v) / LinAttn(φq, φk, 1).
  *
  * `variant` recomputes the output with the typical mistakes switched on (token t left out of its
- * own state, the wrong normalisation), by direct float64 loops; the checks use it only to name the
+ * own state, a state overwritten by each token instead of added to), by direct float64 loops; the checks use it only to name the
  * mistake in their messages. Cost: O(N·dk·dv) per call, like the recurrent form.
  */
 import { runKernel, tensor } from '$lib/kernels';
@@ -45,8 +45,11 @@ export function reference(q: T, k: T, v: T, options: Options): F64 {
   return o;
 }
 
-/** The same output with a typical mistake: token t missing from its own state, or the other normalisation. */
-export function variant(q: T, k: T, v: T, options: Options & { exclusive: boolean }): F64 {
+/**
+ * The same output with a typical mistake: token t missing from its own state (`exclusive`), or a
+ * state that holds only the latest token (`onlySelf`: overwritten, not added to).
+ */
+export function variant(q: T, k: T, v: T, options: Options & { exclusive?: boolean; onlySelf?: boolean }): F64 {
   const [n, dk] = q.shape;
   const dv = v.shape[1];
   const fq = mapPhi(q, options.featureMap).data;
@@ -55,7 +58,7 @@ export function variant(q: T, k: T, v: T, options: Options & { exclusive: boolea
   for (let t = 0; t < n; t++) {
     const last = options.exclusive ? t - 1 : t;
     let den = 0;
-    for (let s = 0; s <= last; s++) {
+    for (let s = options.onlySelf ? t : 0; s <= last; s++) {
       let a = 0;
       for (let i = 0; i < dk; i++) a += fq[t * dk + i] * fk[s * dk + i];
       den += a;

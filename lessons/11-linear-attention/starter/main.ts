@@ -58,18 +58,13 @@ export async function recurrent(q: Tensor, k: Tensor, v: Tensor, options: Option
   const S = tensors.zeros([dk, dv]).data; // the whole memory of the past: dk×dv, whatever N is
   const z = tensors.zeros([dk]).data;
   for (let t = 0; t < n; t++) {
-    // TODO 1: token t joins the memory: S += φ(k_t) v_tᵀ (S[i * dv + j] += φ(k_t)_i · v_tj) and
-    // z += φ(k_t). Before or after the read-out below? Its output must see s ≤ t, itself included.
-
-    // Read the memory out: o_t = Sᵀ φ(q_t).
-    let den = 0;
-    for (let i = 0; i < dk; i++) den += fq.data[t * dk + i] * z[i];
-    for (let j = 0; j < dv; j++) {
-      let num = 0;
-      for (let i = 0; i < dk; i++) num += fq.data[t * dk + i] * S[i * dv + j];
-      // TODO 2: when options.normalize, divide by φ(q_t)·z_t, which is den.
-      o.data[t * dv + j] = num;
-    }
+    // TODO 1: token t joins the memory. After this step S must hold the sum over s ≤ t of the
+    // outer products φ(k_s) v_sᵀ (element (i, j) at S[i * dv + j]) and z the sum of the φ(k_s)
+    // (dk numbers). Token t counts in its own sum.
+    // TODO 2: read the memory out with φ(q_t) (fq.data[t * dk + i]): row t of o holds dv numbers,
+    // the sum over s ≤ t of (φ(q_t)·φ(k_s)) v_s, computed from S alone, never from earlier tokens.
+    // With options.normalize, divide that row by the sum of the same similarities φ(q_t)·φ(k_s),
+    // which z holds.
   }
   return o;
 }

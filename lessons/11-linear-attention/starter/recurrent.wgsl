@@ -28,19 +28,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var z: array<f32, MAX_DK>;  // the normaliser z (the same in every column)
 
   for (var t = 0u; t < p.n; t++) {
-    let vtj = v[t * p.dv + j];
-    var num = 0.0;
-    var den = 0.0;
-    for (var i = 0u; i < p.dk; i++) {
-      let ki = k[t * p.dk + i];  // φ(k_t)_i
-      // TODO 1: token t joins the memory: its part of φ(k_t) v_tᵀ in this column is ki · vtj, to
-      // add to s[i], and ki goes into z[i]. Before or after the read-out below? Its output must
-      // see s ≤ t, itself included.
-      let qi = q[t * p.dk + i];
-      num += qi * s[i];
-      den += qi * z[i];
-    }
-    // TODO 2: when p.normalize == 1u, divide by φ(q_t)·z_t, which is den.
-    o[t * p.dv + j] = num;
+    // TODO 1: token t joins the memory. After this step s[i] must hold element (i, j) of S, the
+    // sum over the tokens u ≤ t of φ(k_u)_i · v_uj, and z[i] the sum of φ(k_u)_i (i < p.dk).
+    // Token t counts in its own sum.
+    // TODO 2: read the memory out with φ(q_t) (q[t * p.dk + i]): o[t * p.dv + j] is column j of
+    // the sum over u ≤ t of (φ(q_t)·φ(k_u)) v_u, computed from the state (s, z) alone, never from
+    // earlier tokens. When p.normalize == 1u, divide it by the sum of the same similarities
+    // φ(q_t)·φ(k_u), which z holds.
+    o[t * p.dv + j] = 0.0;
   }
 }
