@@ -7,9 +7,20 @@
  * number of pairs.
  */
 import type { Tensor } from 'lab';
-import { uniform } from '$lib/kernels';
-import { cases, check, expectClose, expectTensor, learner, matches, messages } from '$lib/lessons/kit';
+import {
+  cases,
+  check,
+  ensure,
+  expectClose,
+  expectTensor,
+  largestAllocation,
+  learner,
+  matches,
+  messages
+} from '$lib/lessons/kit';
+import { formatBytes } from '$lib/bench/format';
 import { type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
+import { inputs, orthonormal, stateCount } from './inputs';
 import { CHUNK, D, memory } from './memory';
 import { addingReference, deltaReference, linearReference, readBeforeWriteReference } from './reference';
 
@@ -25,6 +36,15 @@ const m = messages('16-delta-rule', {
   'read-before-write': 'Your output equals o_t = S_{t−1}ᵀ q_t: read the state after the write, o_t = S_tᵀ q_t.',
   'later-chunk':
     "The first chunk (rows 0–{last}) is right and row {row}, in chunk {chunk}, is not: the chunks after the first start from a non-zero S. Correct U by what S already returns: U' = U − W S.",
+  'first-chunk':
+    'Row {row} is in the first chunk (rows 0–{last}), where S = 0: the error is in T, W or U, not in passing S between chunks. Check that T inverts the whole unit lower-triangular system (every power of L up to L^(C−1) accounted for) and that β scales the rows.',
+  'no-graph':
+    'deltaRuleChunked(…, {C}) ran no ONNX graph at T = {T}: that is the token-by-token recurrence handed in. The chunkwise form runs matmuls on chunks and passes one state from chunk to chunk.',
+  'state-per-token':
+    'deltaRuleChunked(…, {C}) computed {states} d_k×d_v states for the {chunks} chunks of T = {T}: keep one state per chunk, not one per token (that is the recurrence again, unrolled into the graph).',
+  'n-by-n':
+    'deltaRuleChunked(…, {C}) made {what} at T = {T}, more than any C×C, C×d or d×d block of the chunkwise form ({limit}): that grows with N×N, a triangular solve over the whole sequence. Solve chunk by chunk and pass S on.',
+  structure: 'T = {T}, C = {C}: {states} states for {chunks} chunks, largest value {largest} (no N×N)',
   'overwrite-where': 'key 2 was overwritten, then read back at token {token}: expected its new value',
   'old-plus-new':
     'It returns old + new, exactly like linear attention: the write must first erase what S stores under k_t.',
@@ -44,39 +64,6 @@ const fmt = (x: number) => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) :
 const deltaFn = (ctx: LessonContext) => learner<Delta>(ctx, 'deltaRule', 'deltaRule(q, k, v, beta): Promise<Tensor>');
 const chunkedFn = (ctx: LessonContext) =>
   learner<Chunked>(ctx, 'deltaRuleChunked', 'deltaRuleChunked(q, k, v, beta, chunkSize): Promise<Tensor>');
-
-/** Inputs as DeltaNet uses them: unit-norm keys (L2-normalised), β ∈ (0.05, 0.95). */
-function inputs(ctx: LessonContext, T: number, dk: number, dv: number, seed: number) {
-  const { tensors } = ctx.lab;
-  const k = tensors.randn([T, dk], seed + 1);
-  for (let t = 0; t < T; t++) {
-    const row = k.data.subarray(t * dk, (t + 1) * dk);
-    const norm = Math.hypot(...row);
-    for (let i = 0; i < dk; i++) row[i] /= norm;
-  }
-  return {
-    q: tensors.randn([T, dk], seed),
-    k,
-    v: tensors.randn([T, dv], seed + 2),
-    beta: tensors.from([T], uniform([T], seed + 3, 0.05, 0.95).data)
-  };
-}
-
-/** Orthonormal rows (Gram–Schmidt on random vectors, in float64). */
-function orthonormal(ctx: LessonContext, rows: number, d: number, seed: number): Float64Array {
-  const x = Float64Array.from(ctx.lab.tensors.randn([rows, d], seed).data);
-  for (let r = 0; r < rows; r++) {
-    for (let p = 0; p < r; p++) {
-      let dot = 0;
-      for (let c = 0; c < d; c++) dot += x[r * d + c] * x[p * d + c];
-      for (let c = 0; c < d; c++) x[r * d + c] -= dot * x[p * d + c];
-    }
-    let norm = 0;
-    for (let c = 0; c < d; c++) norm += x[r * d + c] ** 2;
-    for (let c = 0; c < d; c++) x[r * d + c] /= Math.sqrt(norm);
-  }
-  return x;
-}
 
 /** Own cases (n = T); `cases` adds T = 1 and T not a multiple of the chunk when a list lacks them. */
 const RECURRENT_CASES = cases(
@@ -138,11 +125,34 @@ export const harness: LessonHarness = {
           const where = `T = ${T}, C = ${C}, d_k = ${dk}, d_v = ${dv}`;
           const t = expectClose(lab, o, want, TOLERANCE, where, `deltaRuleChunked(…, ${C})`, (_, c) => {
             const row = Math.floor(c.firstMismatch / dv);
-            return row >= C ? m('later-chunk', { last: C - 1, row, chunk: Math.floor(row / C) + 1 }) : null;
+            return row >= C
+              ? m('later-chunk', { last: C - 1, row, chunk: Math.floor(row / C) + 1 })
+              : m('first-chunk', { last: Math.min(C, T) - 1, row });
           });
           worst = Math.max(worst, lab.tensors.compare(t, want).maxAbsError);
         }
         return m('chunked', { chunks: CHUNK_CASES.map((c) => c.C).join(', '), worst: fmt(worst) });
+      }
+    }),
+    check({
+      id: 'structure',
+      title: 'The chunkwise form keeps one state per chunk and nothing N×N',
+      async run(ctx) {
+        const chunked = chunkedFn(ctx);
+        // d_k ≠ d_v ≠ C, so that the d_k×d_v states are the only values of their shape.
+        const { T, dk, dv, C } = { T: 200, dk: 16, dv: 8, C: 32 };
+        const { q, k, v, beta } = inputs(ctx, T, dk, dv, 400);
+        const { record } = await ctx.probe(() => chunked(q, k, v, beta, C));
+        const chunks = Math.ceil(T / C);
+        ensure(record.graphs.length > 0, () => m('no-graph', { C, T }));
+        const states = stateCount(record, dk, dv);
+        ensure(states <= chunks, () => m('state-per-token', { C, T, states, chunks }));
+        const limit = 4 * Math.max(C, dk, dv) ** 2;
+        const big = largestAllocation(record);
+        ensure(!big || big.bytes <= limit, () =>
+          m('n-by-n', { C, T, what: big?.text ?? '', limit: formatBytes(limit) })
+        );
+        return m('structure', { T, C, states, chunks, largest: big?.text ?? 'none' });
       }
     }),
     check({

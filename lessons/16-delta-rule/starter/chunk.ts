@@ -15,29 +15,17 @@ function chunkStep(g: Graph, C: number, S: Value, Q: Value, K: Value, V: Value, 
   const zero = g.constant(0);
   const row = g.reshape(g.range(C), [C, 1]);
   const col = g.reshape(g.range(C), [1, C]);
-  const eye = g.constant(
-    Array.from({ length: C * C }, (_, x) => (x % (C + 1) === 0 ? 1 : 0)),
-    [C, C]
-  );
-
-  // L = tril(diag(β) K Kᵀ, −1): strictly below the diagonal (column < row). B is a [C, 1]
-  // column, so B ⊙ X scales row r of X by β_r.
-  const L = g.where(g.less(col, row), g.mul(B, g.matmul(K, g.transpose(K))), zero);
-  // (I + L)⁻¹ without a loop: L is strictly lower triangular, so L^C = 0 and
-  // (I + L)⁻¹ = (I − L)(I + L²)(I + L⁴)… exactly, after ⌈log2 C⌉ factors.
-  let power = g.mul(L, g.constant(-1)); // (−L)^p for p = 1, 2, 4, …
-  let inv = g.add(eye, power);
-  for (let p = 2; p < C; p *= 2) {
-    power = g.matmul(power, power);
-    inv = g.add(inv, g.matmul(inv, power));
-  }
-  const W = g.matmul(inv, g.mul(B, K)); // W = T K
-  const U = g.matmul(inv, g.mul(B, V)); // U = T V
-
-  // TODO: U' = U − W S. U was built as if the chunk started from an empty memory; each row must
-  // also lose what the chunk-start state S already returns for its key (the rows of W S).
-  // Without it the first chunk is right (S = 0 there) and every later chunk is wrong.
-  const Ufix = U;
+  // TODO: the WY / UT transform (README, step 3), from this chunk's inputs only:
+  //  - T, [C, C]: solves once, for the whole chunk, the unit lower-triangular system that ties
+  //    each token's write to the writes of the earlier tokens in the chunk. A graph has no loop
+  //    over rows, but the strictly lower-triangular part is nilpotent: a fixed, small number of
+  //    C×C matmuls gives the exact inverse;
+  //  - W, [C, dk] and U, [C, dv]: the chunk's keys and values passed through T;
+  //  - Ufix (U'), [C, dv]: what each token really writes, once the chunk-start state S is
+  //    taken into account (S is zero only in the first chunk).
+  // B is a [C, 1] column (B ⊙ X scales row r of X by β_r); g.less(col, row) is true strictly
+  // below the diagonal. Every chunk, the first and the later ones, must equal the recurrence.
+  const Ufix = g.mul(V, zero); // stub: no token writes anything
 
   // O = Q S + tril(Q Kᵀ) U', diagonal included: token t sees its own write.
   const scores = g.where(g.less(row, col), zero, g.matmul(Q, g.transpose(K)));

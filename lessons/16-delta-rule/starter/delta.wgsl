@@ -30,9 +30,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let row = t * p.dk;
 
     // TODO: this writes β_t v_t on top of whatever S already stores under k_t: that is linear
-    // attention, where old and new values pile up. The delta rule first asks what the memory
-    // returns for k_t now, recalled = (S_{t−1}ᵀ k_t)_j = Σ_i s[i]·k_t[i], and writes only the
-    // difference: delta = β_t (v_t − recalled).
+    // attention, where old and new values pile up. Make `delta` the delta rule's write: after
+    // the update, what column j returns for k_t must have moved a fraction β_t of the way from
+    // what it returned before the write to v_t (with β_t = 1 and a unit key, exactly v_t: the
+    // old value is replaced, not added to). Only this invocation's column s is needed.
     let delta = beta[t] * v[t * p.dv + j];
 
     // S += k_t δᵀ, then read the updated state: o_t = S_tᵀ q_t (a token sees its own write).

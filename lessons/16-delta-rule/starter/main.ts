@@ -48,8 +48,9 @@ function deltaRuleCpu(q: Tensor, k: Tensor, v: Tensor, beta: Tensor): Tensor {
   for (let t = 0; t < T; t++) {
     const row = t * dk;
     // TODO: this writes β_t v_t on top of what S already stores under k_t (linear attention).
-    // The delta rule writes only the difference δ = β_t (v_t − S_{t−1}ᵀ k_t), where
-    // (S_{t−1}ᵀ k_t)_j = Σ_i S[i·dv + j]·k_t[i] is what the memory returns for k_t now.
+    // Make delta the delta rule's write: after the update, what S returns for k_t must have moved
+    // a fraction β_t of the way from what it returned before the write to v_t (with β_t = 1 and
+    // a unit key, exactly v_t: replaced, not added to). Row i of S is S[i·dv … i·dv + dv).
     for (let j = 0; j < dv; j++) {
       delta[j] = beta.data[t] * v.data[t * dv + j];
     }
