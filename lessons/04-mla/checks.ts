@@ -34,7 +34,8 @@ type CacheElements = (dC: number, dRope: number) => number;
 
 const m = messages('04-mla', {
   'naive-ok': 'matches for {cases}. In float64 the two paths agree to {identity}: absorption is exact algebra.',
-  'all-zero': 'Every output is 0: does step 5 still write o[h, j] = Σ_c W_UV[h, j, c] · mix[c]?',
+  'all-zero':
+    'Every output is 0: is the second absorption (TODO 2) still the starter? The output is W_UV applied once to the softmax-weighted mix of the latents.',
   'no-q-abs':
     'Your scores use only the RoPE part: q_abs is zero. Step 1 must absorb W_UK into the query, q_abs[c] = Σ_i q_nope[h, i] · W_UK[h, i, c] (TODO 1).',
   'no-rope':

@@ -10,7 +10,7 @@ import naiveShader from './mla_naive.wgsl';
 
 /** Elements MLA caches per token per layer, for latent dim dC and RoPE key dim dRope. */
 export function mlaCacheElements(dC: number, dRope: number): number {
-  // TODO 2: what does each token leave in the cache? (Look at what decodeAbsorbed reads.)
+  // TODO 3: what does each token leave in the cache? (Look at what decodeAbsorbed reads.)
   return dC;
 }
 
@@ -98,17 +98,20 @@ export async function decodeAbsorbed(x: Latent): Promise<Tensor> {
   const wUV = g.input('w_uv', [h, dV, dC]);
   const cKV = g.input('c_kv', [n, dC]);
   const kPe = g.input('k_pe', [n, dRope]);
-  // 1. Absorb W_UK into the query: [h,1,d_h] × [h,d_h,d_c] → [h,1,d_c].
-  // TODO 1: this placeholder of zeros lets only the RoPE term score. Use qNope and wUK.
+  // 1. TODO 1, the first absorption: qAbs [h,1,d_c], each head's query moved into latent space, so
+  //    that its dot product with a cached latent c_t is that head's content score against the key
+  //    the latent stands for. From qNope [h,1,d_h] and wUK [h,d_h,d_c]. The starter's zeros let
+  //    only the RoPE term score.
   const qAbs = g.constant(new Array(h * dC).fill(0), [h, 1, dC]);
   // 2–3. Scores against the latents plus the RoPE term, then softmax:
   //      [h,1,d_c] × [d_c,N] + [h,1,d_R] × [d_R,N] → [h,1,N]. One latent cache serves every head.
   const scores = g.add(g.matmul(qAbs, g.transpose(cKV)), g.matmul(qPe, g.transpose(kPe)));
   const P = g.softmax(g.mul(scores, g.constant(scale)));
-  // 4. Mix the latents: [h,1,N] × [N,d_c] → [h,1,d_c].
-  const mix = g.matmul(P, cKV);
-  // 5. The second absorption, W_UV once: [h,1,d_c] × [h,d_c,d_v] → [h,1,d_v].
-  const out = g.reshape(g.matmul(mix, g.transpose(wUV, [0, 2, 1])), [h, dV]);
+  // 4–5. TODO 2, the second absorption: out [h, d_v], each head's softmax-weighted average (weights
+  //    P) of its values W_UV[h] c_t, from P, cKV and wUV [h,d_v,d_c], without forming any per-head
+  //    value ([h, N, d_v]) or key: the check measures every tensor of your graph. The starter's
+  //    output is zeros.
+  const out = g.constant(new Array(h * dV).fill(0), [h, dV]);
   g.output(out);
   const [qn, qp] = split(x.q, dNope);
   const [wk, wv] = split(x.wkvB, dNope);

@@ -19,8 +19,8 @@ struct Params {
 @group(0) @binding(6) var<uniform> prm: Params;
 
 const WG = 64u;
-var<workgroup> q_abs: array<f32, 1024>;  // W_UKᵀ q_nope: the query, moved into latent space (d_c ≤ 1024)
-var<workgroup> mix: array<f32, 1024>;    // Σ_t p_t c_t: the output, still in latent space
+var<workgroup> q_abs: array<f32, 1024>;  // the query, moved into latent space (d_c ≤ 1024)
+var<workgroup> mix: array<f32, 1024>;    // the output, still in latent space (d_c ≤ 1024)
 var<workgroup> red: array<f32, WG>;
 
 // Max (or sum) of one value per invocation, over the workgroup: a tree in workgroup memory.
@@ -47,9 +47,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   // W_UK[h,i,c] = wkv_b[(h * rows + i) * d_c + c]          for i < d_h
   // W_UV[h,j,c] = wkv_b[(h * rows + d_h + j) * d_c + c]    for j < d_v
 
-  // 1. Absorb W_UK into the query: q_abs[c] = Σ_i q_nope[h,i] · W_UK[h,i,c]   ("bshd,hdc->bshc")
-  // TODO 1: this placeholder leaves q_abs at zero, so only the RoPE term scores. Each invocation
-  // owns the latent channels c = lid, lid + 64, …; q_nope[h,i] is q[h * dq + i].
+  // 1. TODO 1, the first absorption (V3's "bshd,hdc->bshc"): fill q_abs[0..d_c) with this head's
+  //    query moved into latent space, the d_c-vector whose dot product with any cached latent c_t
+  //    gives the content score q_nope[h] · k^C_{t,h} that a per-head key would give. Each invocation
+  //    owns the latent channels c = lid, lid + 64, …; q_nope[h, i] is q[h * dq + i]. The starter
+  //    leaves q_abs at zero, so only the RoPE term scores.
   for (var c = lid; c < prm.d_c; c += WG) {
     q_abs[c] = 0.0;
   }
@@ -81,22 +83,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   l = reduce(l, lid, false);
   storageBarrier(); // every invocation reads every p_t below
 
-  // 4. Mix the latents, not values: mix[c] = Σ_t p_t c_t[c] / l   ("bsht,btc->bshc")
-  for (var c = lid; c < prm.d_c; c += WG) {
-    var acc = 0.0;
-    for (var t = 0u; t < n; t++) {
-      acc += p[h * n + t] * c_kv[t * prm.d_c + c];
-    }
-    mix[c] = acc / l;
-  }
-  workgroupBarrier();
-
-  // 5. The second absorption: W_UV once, after the mix. o[h,j] = Σ_c W_UV[h,j,c] · mix[c]   ("bshc,hdc->bshd")
+  // 4–5. TODO 2, the second absorption (V3's "bsht,btc->bshc", then "bshc,hdc->bshd"): write
+  //    o[h, 0..d_v), the softmax-weighted average of this head's values v_{t,h} = W_UV[h] c_t, the
+  //    weights being p[h * n + t] / l, without ever forming a value: first combine the latents
+  //    themselves into `mix` (d_c floats, each invocation owning channels c = lid, lid + 64, …),
+  //    then bring that one vector out of latent space with W_UV[h]. Every invocation reads all of
+  //    `mix`. The starter writes zeros.
   for (var j = lid; j < prm.d_v; j += WG) {
-    var acc = 0.0;
-    for (var c = 0u; c < prm.d_c; c++) {
-      acc += wkv_b[(h * rows + prm.d_nope + j) * prm.d_c + c] * mix[c];
-    }
-    o[h * prm.d_v + j] = acc;
+    o[h * prm.d_v + j] = 0.0;
   }
 }
