@@ -45,7 +45,10 @@ async function attentionOnnx(q: Tensor, k: Tensor, v: Tensor): Promise<Tensor> {
   const i = g.reshape(g.range(n), [n, 1]);
   const j = g.reshape(g.range(n), [1, n]);
   const masked = g.where(g.less(i, j), g.constant(-1e9), scores);
-  const out = g.matmul(g.softmax(masked), V);
+  // Row softmax: subtract each row's max ([N, 1]) so that every exponent is ≤ 0, then divide by the row's sum.
+  const e = g.exp(g.sub(masked, g.reduceMax(masked, 1)));
+  const probabilities = g.div(e, g.reduceSum(e, 1));
+  const out = g.matmul(probabilities, V);
   g.output(out);
   const result = await onnx.run(g, { q, k, v });
   return result[out.name];

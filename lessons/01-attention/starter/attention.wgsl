@@ -19,35 +19,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (i >= p.n) {
     return;
   }
-  let row = i * p.n;
+  let row = i * p.n;  // scores[row + j] will hold the score of query i against key j
 
-  // 1. Scores s_ij = (q_i · k_j) / √d.
-  // TODO: causal attention. Query i may only see keys j ≤ i, but these loops visit every key.
-  var m = -3.4e38;
-  for (var j = 0u; j < p.n; j++) {
-    var s = 0.0;
-    for (var c = 0u; c < p.d; c++) {
-      s += q[i * p.d + c] * k[j * p.d + c];
-    }
-    s *= p.scale;
-    scores[row + j] = s;
-    m = max(m, s);
-  }
+  // TODO 1. The scores of row i: query i against every key it may see, and none it may not
+  //         (causal: no later token). Keep each in scores[row + j], and the largest of the row
+  //         as you go: step 2 needs it.
+  // TODO 2. Turn the row into softmax numerators in place, without letting exp overflow however
+  //         large the scores are, and add them up: that sum normalises the row.
+  // TODO 3. o_i (the d numbers from o[i * p.d]) is the average of the values v_j of the visible
+  //         keys, weighted by the row's softmax. Every row's weights sum to 1.
 
-  // 2. Softmax over the row. Subtracting the row's max keeps exp from overflowing.
-  var l = 0.0;
-  for (var j = 0u; j < p.n; j++) {
-    let e = exp(scores[row + j] - m);
-    scores[row + j] = e;
-    l += e;
-  }
-
-  // 3. o_i = Σ_j p_ij v_j, with p_ij = e_ij / l.
+  // Placeholder so that the kernel runs: every output stays 0 until you write the steps above.
   for (var c = 0u; c < p.d; c++) {
-    var acc = 0.0;
-    for (var j = 0u; j < p.n; j++) {
-      acc += scores[row + j] * v[j * p.d + c];
-    }
-    o[i * p.d + c] = acc / l;
+    o[i * p.d + c] = 0.0;
   }
 }
