@@ -4,7 +4,9 @@
  * them reproduces the output: Euler for A, exact ZOH for B, reading the state out before the
  * update, a missing D ⊙ u, a scan that never decays. (2) The parallel scan against the
  * sequential reference, on N = 1 and lengths that are not powers of 2, N_s = 1 among them.
- * (3) The ZOH-B toggle against an exact-ZOH float64 scan, with how far it moves y. The sweep
+ * (3) The ZOH-B toggle against an exact-ZOH float64 scan, with how far it moves y. (4, 5) The
+ * structure, from the probes (structure.ts): ⌈log₂ N⌉ scan rounds, no [N, D, N_s] array in the
+ * sequential form. The sweep
  * (sweep.ts) times the parallel form over N, then plots sequential vs parallel time and the
  * analytic bytes of the materialised and streamed forms.
  */
@@ -22,6 +24,7 @@ import {
 } from '$lib/lessons/kit';
 import type { Backend, LessonContext, LessonHarness } from '$lib/lessons/types';
 import { type Inputs, type ScanInputs, type Shape, type Variant, makeInputs, reference, variant } from './reference';
+import { structureChecks } from './structure';
 import { SIGNATURE, sweep } from './sweep';
 
 type Form = 'sequential' | 'parallel';
@@ -35,6 +38,8 @@ const m = messages('14-mamba', {
   'read-before':
     'In {file}: y_t reads the state before this token’s update (C_t · x_{t−1}); Mamba reads x_t, after it.',
   'no-skip': 'In {file}: the skip term D ⊙ u_t is missing from y_t.',
+  'no-state':
+    'In {file}: y_t is only the skip term D ⊙ u_t: the states never reach y. Each token moves the N_s states of its channel on, and y_t reads them out through C_t.',
   'no-decay':
     'In {file}: the b̄u add up without decaying, as in a plain prefix sum: a later step scales what came before it, so (a1, b1) ∘ (a2, b2) = (a1·a2, a2·b1 + b2).',
   'b-gap': 'On this input the two rules for B differ in y by up to {max}, where the largest |y| is {scale}.',
@@ -44,6 +49,10 @@ const m = messages('14-mamba', {
     'Your parallel and sequential forms agree with each other but not with the reference: make the first check pass first.',
   'round-one':
     'Row 0 is right and row 1 is not: after the first round (offset 1), row 1 must hold steps 0 and 1 combined. Does that round run, and does it combine in this order? In {file}: applying (a1, b1) then (a2, b2) to x gives a2·(a1·x + b1) + b2.',
+  'down-odd':
+    'Rows 0 … {below} are right and row {row}, an odd step, is the first wrong one. In {file}: on the way down, the state before step 2i + 1 is the state before pair i moved on by step 2i.',
+  'down-one':
+    'Row 0 is right and row 1 is not. In {file}: on the way down, the state before step 2i + 1 is the state before pair i moved on by step 2i.',
   'rounds-stop':
     'Rows 0 … {below} are right and row {row} is the first wrong one: rounds with offsets 1 … {offset} complete only the rows below {row}. Do the rounds go on while offset < N?',
   operator:
@@ -63,12 +72,14 @@ const m = messages('14-mamba', {
 const TOLERANCE = { atol: 1e-4, rtol: 1e-4 };
 // `cases` keeps N = 1 and a length that is not a multiple of the kernels' 64-wide workgroups.
 const edge = { block: 64, make: (n: number): Shape => ({ n, d: 2, ns: 4 }) };
+// N = 1 comes last: with one token, reading the state out before the update leaves y = D ⊙ u,
+// which says nothing about which mistake it was.
 const SEQUENTIAL = cases<Shape>(
   [
-    { n: 1, d: 1, ns: 1 },
     { n: 7, d: 3, ns: 4 },
     { n: 64, d: 4, ns: 16, skip: false },
-    { n: 1000, d: 2, ns: 8 }
+    { n: 1000, d: 2, ns: 8 },
+    { n: 1, d: 1, ns: 1 }
   ],
   edge
 );
@@ -153,6 +164,9 @@ function diagnose(ctx: LessonContext, y: Tensor, x: ScanInputs, form: Form): Mes
 async function scanHint(ctx: LessonContext, x: Inputs, y: Tensor, t: number): Promise<Message> {
   const file = fileOf(ctx.backend, 'parallel', 'scan');
   if (matches(ctx.lab, y, await run(ctx, x, 'sequential'), TOLERANCE)) return m('forms-agree');
+  if (ctx.backend === 'wasm' && t % 2 === 1) {
+    return t === 1 ? m('down-one', { file }) : m('down-odd', { below: t - 1, row: t, file });
+  }
   if (ctx.backend === 'webgpu' && t === 1) return m('round-one', { file });
   if (ctx.backend === 'webgpu' && t > 1 && (t & (t - 1)) === 0) {
     return m('rounds-stop', { below: t - 1, row: t, offset: t / 2 });
@@ -172,7 +186,14 @@ export const harness: LessonHarness = {
           const x = makeInputs(ctx.lab, shape, 100 + 10 * i);
           const y = finite(await run(ctx, x, 'sequential'), shape);
           expectClose(ctx.lab, y, reference(x), TOLERANCE, label(shape), 'selectiveScan', () =>
-            texts(diagnose(ctx, y, x, 'sequential'))
+            matches(
+              ctx.lab,
+              y,
+              variant({ ...x, C: { shape: x.C.shape, data: new Float32Array(x.C.data.length) } }),
+              TOLERANCE
+            )
+              ? m('no-state', { file: fileOf(ctx.backend, 'sequential', 'scan') }).text
+              : texts(diagnose(ctx, y, x, 'sequential'))
           );
         }
         return m('sequential-ok', { cases: SEQUENTIAL.map(label).join('; ') });
@@ -218,7 +239,8 @@ export const harness: LessonHarness = {
         }
         return m('zoh-ok', gap(exact, reference(x)));
       }
-    })
+    }),
+    ...structureChecks
   ],
   sweep
 };

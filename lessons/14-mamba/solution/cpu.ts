@@ -3,7 +3,7 @@
  * and the same streamed loop as discretise.wgsl and scan.wgsl. The only state is [D, N_s]: like
  * Mamba at decoding time, each token costs O(D·N_s) work and memory, whatever N is.
  */
-import type { Tensor } from 'lab';
+import { tensors, type Tensor } from 'lab';
 import type { BRule, ScanInputs } from './main';
 
 /** ā = exp(ΔA): zero-order hold, in (0, 1) for any Δ > 0 when A < 0. */
@@ -27,8 +27,9 @@ export function sequentialScan(x: ScanInputs, bRule: BRule): Tensor {
     B = x.B.data,
     C = x.C.data;
   const skip = x.D?.data;
-  const state = new Float32Array(d * ns); // x_{t} for every (channel, state); zero before the first token
-  const y = new Float32Array(n * d);
+  // x_t for every (channel c, state s) at index c·N_s + s: zero before the first token.
+  const state = tensors.zeros([d, ns]).data;
+  const y = tensors.zeros([n, d]);
   for (let t = 0; t < n; t++) {
     for (let c = 0; c < d; c++) {
       const dt = delta[t * d + c];
@@ -40,8 +41,8 @@ export function sequentialScan(x: ScanInputs, bRule: BRule): Tensor {
         state[i] = discreteA(dt, A[i]) * state[i] + discreteBu(dt, A[i], B[t * ns + s], ut, bRule);
         acc += C[t * ns + s] * state[i];
       }
-      y[t * d + c] = acc;
+      y.data[t * d + c] = acc;
     }
   }
-  return { shape: [n, d], data: y };
+  return y;
 }

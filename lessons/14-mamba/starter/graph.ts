@@ -16,8 +16,9 @@ interface Steps {
 
 /** (a1, b1) ∘ (a2, b2): first the earlier steps, then the later ones. */
 function combine(g: Graph, first: Steps, then: Steps): Steps {
-  // TODO: the same operator as pscan.wgsl. This b is a plain prefix sum.
-  return { a: g.mul(first.a, then.a), b: g.add(first.b, then.b) };
+  // TODO: the single step x ↦ a·x + b (each [M, W]) that applies `first`, then `then`: the same
+  // operator as pscan.wgsl. The order matters.
+  return then;
 }
 
 /**
@@ -45,18 +46,15 @@ function pairs(g: Graph, w: number) {
 }
 
 /**
- * The state just before each step, x_{t−1} (zero before step 0), for M = 2^k steps. Up: combine
- * the steps in pairs (2i, 2i+1) and solve the half-length problem for the pairs; down: the state
- * before pair i is the state before its even step, and one even step later comes its odd step.
+ * The state just before each step, x_{t−1} (zero before step 0), [M, W] for M = 2^k steps, in
+ * log₂ M levels.
  */
 function statesBefore(g: Graph, p: ReturnType<typeof pairs>, steps: Steps, m: number, w: number): Value {
-  if (m === 1) return g.constant(new Array(w).fill(0), [1, w]);
-  const [evenA, oddA] = p.split(steps.a, m);
-  const [evenB, oddB] = p.split(steps.b, m);
-  const even = { a: evenA, b: evenB };
-  const beforeEven = statesBefore(g, p, combine(g, even, { a: oddA, b: oddB }), m / 2, w);
-  const beforeOdd = g.add(g.mul(even.a, beforeEven), even.b); // x_{2i} = a_{2i}·x_{2i−1} + b_{2i}
-  return p.interleave(beforeEven, beforeOdd, m);
+  // TODO: up: combine the steps in pairs (2i, 2i+1) (p.split gives the even and the odd steps)
+  // and solve the half-length problem for the M/2 pairs the same way; down: from the state
+  // before pair i, work out the state before its even step and before its odd step, and put
+  // them back in order (p.interleave). M = 1 has nothing to combine: the state before it is zero.
+  return g.mul(steps.b, g.constant(0));
 }
 
 export async function parallelScan(x: ScanInputs, bRule: BRule): Promise<Tensor> {

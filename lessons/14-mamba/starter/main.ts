@@ -4,7 +4,7 @@
  * associative operator, state materialised). On WebGPU both are your WGSL; on WASM the sequential
  * form is plain TypeScript (cpu.ts) and the parallel form an ONNX graph (graph.ts).
  */
-import { backend, gpu, tensors, type Tensor } from 'lab';
+import { backend, gpu, tensors, type GpuBuffer, type Tensor } from 'lab';
 import { sequentialScan } from './cpu';
 import discretiseWgsl from './discretise.wgsl';
 import expandWgsl from './expand.wgsl';
@@ -68,10 +68,10 @@ async function scanWebGpu(x: ScanInputs, form: Form, bRule: BRule): Promise<Tens
 
   // 1. Materialise every step's (ā, b̄u): two [N, D, N_s] arrays, plus the copies the rounds write.
   const total = n * d * ns;
-  let a = gpu.scratch(total, 'deltaA');
-  let b = gpu.scratch(total, 'deltaB_u');
-  let aNext = gpu.scratch(total, 'deltaA (next round)');
-  let bNext = gpu.scratch(total, 'deltaB_u (next round)');
+  const a = gpu.scratch(total, 'deltaA');
+  const b = gpu.scratch(total, 'deltaB_u');
+  const aNext = gpu.scratch(total, 'deltaA (next round)');
+  const bNext = gpu.scratch(total, 'deltaB_u (next round)');
   const groups = Math.ceil(total / 256);
   await gpu.dispatch({
     code: `${expandWgsl}\n${discretiseWgsl}`,
@@ -79,23 +79,34 @@ async function scanWebGpu(x: ScanInputs, form: Form, bRule: BRule): Promise<Tens
     bindings: [u, gpu.input(x.delta, 'delta'), gpu.input(x.A, 'A'), gpu.input(x.B, 'B'), a, b, params()],
     workgroups: [groups]
   });
-  // 2. Hillis–Steele: ⌈log₂ N⌉ rounds, offsets 1, 2, 4, …; each reads one copy and writes the other.
-  for (let offset = 1; offset < n; offset *= 2) {
-    const round = gpu.uniform(
-      { offset: ['u32', offset], width: ['u32', d * ns], total: ['u32', total] },
-      `round ${offset}`
-    );
-    await gpu.dispatch({ code: pscanWgsl, bindings: [a, b, aNext, bNext, round], workgroups: [groups] });
-    [a, aNext] = [aNext, a];
-    [b, bNext] = [bNext, b];
-  }
+  // 2. Hillis–Steele (README, Step 3): the buffer that holds x_t for every step.
+  const states = await hillisSteele(a, b, aNext, bNext, n, d * ns);
   // 3. Read out y_t = C_t · x_t + D ⊙ u_t from the scanned states (the b half).
   await gpu.dispatch({
     code: readoutWgsl,
-    bindings: [b, gpu.input(x.C, 'C'), u, skip, y, params()],
+    bindings: [states, gpu.input(x.C, 'C'), u, skip, y, params()],
     workgroups: [Math.ceil((n * d) / 256)]
   });
   return gpu.read(y);
+}
+
+/**
+ * The rounds of the scan over the N steps of width D·N_s: a and b hold every step's (ā, b̄u),
+ * aNext and bNext are the copies the rounds write. Returns the buffer whose b holds x_t.
+ */
+async function hillisSteele(
+  a: GpuBuffer,
+  b: GpuBuffer,
+  aNext: GpuBuffer,
+  bNext: GpuBuffer,
+  n: number,
+  width: number
+): Promise<GpuBuffer> {
+  // TODO: run the rounds: one dispatch of pscan.wgsl each (file: 'pscan.wgsl'; bindings
+  // [a_in, b_in, a_out, b_out, a uniform with the fields of its Params struct]; one invocation
+  // per element, 256 to a workgroup), ⌈log₂ N⌉ of them for N steps and none for N = 1. Each
+  // round reads one copy and writes the other, and the next round reads what this one wrote.
+  return b;
 }
 
 // Compile discretise.wgsl on its own once, so that an error in it is reported at its own lines.

@@ -1,10 +1,7 @@
 // One round of a Hillis–Steele scan over time, for every (channel, state) pair at once.
 // Element i is step t = i / width (width = D·N_s) of one pair; it holds (a, b), the map
-// x ↦ a·x + b. Composing "first (a1, b1), then (a2, b2)" gives
-//   (a1, b1) ∘ (a2, b2) = (a1·a2, a2·b1 + b2)
-// which is associative. After the round with offset k, element t holds the composition of
-// steps max(0, t − 2k + 1) … t; main.ts runs offsets 1, 2, 4, … while offset < N, so in the
-// end b = x_t (the state starts at zero). Each round reads one copy and writes the other.
+// x ↦ a·x + b. main.ts runs the rounds, offsets 1, 2, 4, … while offset < N; each round reads
+// one copy and writes the other.
 struct Params {
   offset: u32,  // k: combine step t with step t − k
   width: u32,   // D·N_s elements per time step
@@ -23,17 +20,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (i >= p.total) {
     return;
   }
-  let shift = p.offset * p.width;
-  if (i < shift) {
-    // t < offset: nothing that far back; this element is already complete.
-    a_out[i] = a_in[i];
-    b_out[i] = b_in[i];
-    return;
-  }
-  let j = i - shift;  // the same (channel, state) pair, offset steps earlier
-  // Earlier steps first (a1, b1) = (a_in[j], b_in[j]), then these (a2, b2) = (a_in[i], b_in[i]).
-  // TODO: this adds the b's as a plain prefix sum would. Work out a2·(a1·x + b1) + b2: what
-  // does the later step do to what the earlier ones wrote?
-  a_out[i] = a_in[j] * a_in[i];
-  b_out[i] = b_in[j] + b_in[i];
+  // TODO: write to (a_out[i], b_out[i]) the single map x ↦ a·x + b that applies first what
+  // element i − offset·width holds (earlier steps of the same pair), then what element i holds.
+  // Work out what the later map does to the earlier one's b. Elements with t < offset have
+  // nothing that far back: they are complete already. The invariant: after the round with
+  // offset k, element t holds steps max(0, t − 2k + 1) … t, so in the end b = x_t.
+  a_out[i] = a_in[i];
+  b_out[i] = b_in[i];
 }

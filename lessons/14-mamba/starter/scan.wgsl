@@ -32,13 +32,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let ut = u[t * p.D + c];
     let dt = delta[t * p.D + c];
     var acc = skip[c] * ut;
-    for (var n = 0u; n < p.Ns; n++) {
-      let step = discretise(dt, A[c * p.Ns + n], B[t * p.Ns + n], ut, p.zoh_b != 0u);
-      // TODO: y_t must see x_t, the state that already includes token t. This reads the state
-      // out before the update, so y_t gets x_{t−1}.
-      acc += C[t * p.Ns + n] * x[n];
-      x[n] = step.x * x[n] + step.y;
-    }
+    // TODO: move this channel's N_s states x[0 … N_s−1] on by token t (discretise() gives each
+    // state's step, from A [D, N_s] and B [N, N_s]), and add to acc what y_t reads out of them
+    // through C [N, N_s]. y_t must see token t itself. Keep x in registers: nothing of size
+    // N·D·N_s is ever stored.
     y[t * p.D + c] = acc;
   }
 }
