@@ -3,12 +3,29 @@
  * 32 and 64 on lengths that are and are not multiples of C (N = 1, 7, C, C + 1, 3C − 5, 4C, with
  * dk ≠ dv), and at the two ends of the slider: C = 1 (the recurrent form) and C ≥ N (the parallel
  * form). A mismatch names the slip it looks like: a state that includes its own chunk, a missing
- * causal mask inside a chunk, or no inter-chunk term. The sweep times recurrent, parallel
+ * causal mask inside a chunk (or one that hides t from itself), no inter-chunk or no intra-chunk
+ * term. A probe then records what one call allocates (buffers, tensors, ONNX graph values): no
+ * N×N matrix (the parallel form handed in for the chunkwise one), and no more than one dk×dv
+ * state per chunk (not one per token, the recurrent form with its states kept). The sweep times recurrent, parallel
  * (lesson 11's forms, src/lib/baselines) and chunkwise over N, then the learner's chunkwise form
  * over C at a fixed N, beside the analytic work and depth of each C.
  */
 import type { Tensor } from 'lab';
-import { type Message, cases, check, expectClose, learner, listN, messages, seeded, warmUp } from '$lib/lessons/kit';
+import {
+  type Message,
+  cases,
+  check,
+  expectClose,
+  fail,
+  largestAllocation,
+  learner,
+  listN,
+  messages,
+  seeded,
+  totalBytes,
+  warmUp
+} from '$lib/lessons/kit';
+import { formatBytes } from '$lib/bench/format';
 import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { linearAttention, linearAttentionMemory } from '$lib/baselines/linear-attention';
 import { CHUNK, D, memory } from './memory';
@@ -24,7 +41,12 @@ interface Case {
 
 const m = messages('12-chunkwise', {
   nan: 'Your output has NaN in it.',
-  zeros: 'Your output is all zeros.',
+  zeros:
+    'Your output is all zeros: row t of o needs the earlier chunks, through the state before its chunk, and the earlier tokens of its own chunk, directly.',
+  'self-excluded':
+    'It looks like inside a chunk, token t does not see itself: the intra-chunk product runs over s ≤ t, t included.',
+  'no-intra':
+    "It looks like token t sees only the earlier chunks: add the intra-chunk term, its own chunk's tokens s ≤ t, directly.",
   inclusive:
     'It looks like the state that chunk c reads includes chunk c itself, so its tokens count twice (once through the state, once directly): S_[c−1] sums the chunks BEFORE c (an exclusive scan).',
   unmasked:
@@ -34,6 +56,12 @@ const m = messages('12-chunkwise', {
   'no-state': 'Each chunk starts from an empty memory: add the inter-chunk term S_[c−1]ᵀ q_t.',
   matches: 'matches for {cases} (multiples of {c} and not)',
   'slider-ends': 'C = 1 (50 chunks of one token), C = 50 and C = 64 (one chunk) all match',
+  'n-by-n':
+    'At N = {n}, C = {c}, chunkwise made {what}: that grows with N², like the parallel form. The chunkwise form never holds more than a C×C block of scores: earlier chunks reach a token through the state.',
+  'state-per-token':
+    'At N = {n}, C = {c}, dk = dv = {d}, chunkwise allocated {total}: more than one dk×dv state per chunk and a running one ({chunks} states, {states}) and two copies of q, k, v and o ({io}) take. A state per token is the recurrent form with its states kept; the chunkwise form keeps only the state before each chunk.',
+  'memory-ok':
+    'at N = {n}, C = {c}, dk = dv = {d}: {total} in all (one state per chunk: {states}), the largest {largest}; the N×N scores alone would take {scores}',
   'c-plot-stopped': 'time vs C: stopped before C = {c}, over its {seconds} s budget'
 });
 
@@ -70,6 +98,8 @@ function diagnose(lab: Lab, o: Tensor, q: Tensor, k: Tensor, v: Tensor, c: numbe
   if (like({ unmasked: true })) return m('unmasked');
   if (like({ inclusive: true, unmasked: true })) return m('inclusive-and-unmasked');
   if (like({ noState: true })) return m('no-state');
+  if (like({ selfExcluded: true })) return m('self-excluded');
+  if (like({ noIntra: true })) return m('no-intra');
   return null;
 }
 
@@ -101,12 +131,14 @@ async function expectChunkwise(ctx: LessonContext, c: number, list: readonly Cas
 }
 
 function chunkCheck(c: number) {
+  // N = C + 1 comes first: two chunks, so a missing intra-chunk term or a mask that hides t from
+  // itself is not all zeros there (with a single chunk both are), and the hint can name it.
   const list = cases(
     [
+      { n: c + 1, dk: 16, dv: 16 },
       { n: 1, dk: 8, dv: 8 },
       { n: 7, dk: 16, dv: 8 },
       { n: c, dk: 16, dv: 16 },
-      { n: c + 1, dk: 16, dv: 16 },
       { n: 3 * c - 5, dk: 32, dv: 16 },
       { n: 4 * c, dk: 16, dv: 32 }
     ],
@@ -122,6 +154,40 @@ function chunkCheck(c: number) {
   });
 }
 
+/**
+ * What one call allocates, at N = 2048, C = 16, dk = dv = 16: no single allocation of N² bytes (a
+ * quarter of the N×N float32 scores, 4 MiB; the chunk states take 128 KiB), and in all no more than
+ * one state per chunk (and one running state) plus two copies of q, k, v and o (1 MiB). A state
+ * per token would take 2 MiB on its own: it passes the first test and fails the second.
+ */
+const memoryCheck = check({
+  id: 'chunk-memory',
+  title: 'The chunkwise form keeps one state per chunk and no N×N matrix',
+  async run(ctx) {
+    const chunkwise = learner<Chunkwise>(ctx, 'chunkwise', SIGNATURE);
+    const [n, c, d] = [2048, 16, 16];
+    const { q, k, v } = inputs(ctx.lab, { n, dk: d, dv: d }, 9);
+    const { record } = await ctx.probe(() => chunkwise(q, k, v, c));
+    const big = largestAllocation(record);
+    if (big && big.bytes >= n * n) fail(m('n-by-n', { n, c, what: big.text }));
+    const chunks = Math.ceil(n / c);
+    const states = 4 * (chunks + 1) * d * d;
+    const io = 2 * 4 * n * (d + d + d + d);
+    const total = totalBytes(record);
+    const params = {
+      n,
+      c,
+      d,
+      chunks: chunks + 1,
+      states: formatBytes(states),
+      io: formatBytes(io),
+      total: formatBytes(total)
+    };
+    if (total > states + io) fail(m('state-per-token', params));
+    return m('memory-ok', { ...params, largest: big?.text ?? 'nothing', scores: formatBytes(4 * n * n) });
+  }
+});
+
 export const harness: LessonHarness = {
   checks: [
     chunkCheck(16),
@@ -135,7 +201,8 @@ export const harness: LessonHarness = {
         for (const c of [1, 50, 64]) await expectChunkwise(ctx, c, [shape]);
         return m('slider-ends');
       }
-    })
+    }),
+    memoryCheck
   ],
   async sweep(ctx, n) {
     const chunkwise = learner<Chunkwise>(ctx, 'chunkwise', SIGNATURE);

@@ -4,9 +4,9 @@
  * checks test is "chunkwise = recurrent", so the reference is the registry's recurrent form; its
  * chunk form is checked equal to it by the registry's own unit tests.
  *
- * `mistake` recomputes the chunkwise output with the two typical slips switched on (the state
- * read by a chunk includes the chunk itself; no causal mask inside a chunk; no inter-chunk term
- * at all), by direct float64 loops. The checks use it only to name the slip in their messages.
+ * `mistake` recomputes the chunkwise output with the typical slips switched on (the state read by
+ * a chunk includes the chunk itself; no causal mask inside a chunk, or one that hides token t from
+ * itself; no inter-chunk term, or no intra-chunk term, at all), by direct float64 loops. The checks use it only to name the slip in their messages.
  * Cost: O(N·C·d + N·d²) per call.
  */
 import { runKernel, tensor } from '$lib/kernels';
@@ -27,6 +27,10 @@ export interface Slips {
   unmasked: boolean;
   /** No inter-chunk term: every chunk starts from an empty state. */
   noState: boolean;
+  /** Inside a chunk, token t sees only s < t: the mask hides t from itself. */
+  selfExcluded?: boolean;
+  /** No intra-chunk term: the tokens of chunk c reach it only through the state (if at all). */
+  noIntra?: boolean;
 }
 
 export function mistake(q: T, k: T, v: T, chunkSize: number, slips: Slips): F64 {
@@ -44,7 +48,7 @@ export function mistake(q: T, k: T, v: T, chunkSize: number, slips: Slips): F64 
     // Through the state: tokens of earlier chunks (and of this chunk too, with an inclusive scan).
     const stateEnd = slips.noState ? 0 : slips.inclusive ? end : start;
     // Directly: this chunk's tokens up to t (or all of them, without the mask).
-    const directEnd = slips.unmasked ? end : t + 1;
+    const directEnd = slips.noIntra ? start : slips.unmasked ? end : slips.selfExcluded ? t : t + 1;
     for (let s = 0; s < stateEnd; s++)
       for (let j = 0; j < dv; j++) o.data[t * dv + j] += dot(t, s) * v.data[s * dv + j];
     for (let s = start; s < directEnd; s++)

@@ -47,12 +47,12 @@ fn scan_states(@builtin(global_invocation_id) gid: vec3u) {
   if (e >= size) {
     return;
   }
-  var running = 0.0;  // Σ of ΔS over the chunks seen so far
+  var running = 0.0;  // yours: Σ of ΔS over the chunks seen so far
   for (var c = 0u; c < p.chunks; c++) {
-    // TODO 1: chunk c must read S_[c−1] = ΔS_0 + … + ΔS_{c−1}, the chunks BEFORE it. Pass 3 adds
-    // chunk c's own tokens directly, so this running sum holds one chunk too many.
-    running += states[c * size + e];
-    states[c * size + e] = running;
+    let delta = states[c * size + e];  // ΔS_c, entry e, as chunk_states wrote it
+    // TODO 1: when this loop ends, states[c * size + e] must hold entry e of S_[c−1], the sum of
+    // the ΔS of every chunk BEFORE c (zero for chunk 0). Pass 3 adds chunk c's own tokens
+    // directly: through the state, they would count twice.
   }
 }
 
@@ -64,26 +64,12 @@ fn chunk_output(@builtin(global_invocation_id) gid: vec3u) {
     return;
   }
   let c = t / p.c;
-  var acc: array<f32, MAX_DV>;
-  // Inter-chunk: every earlier chunk at once, through the state: S_[c−1]ᵀ q_t (dk·dv work).
-  let base = c * p.dk * p.dv;
-  for (var i = 0u; i < p.dk; i++) {
-    let qi = q[t * p.dk + i];
-    for (var j = 0u; j < p.dv; j++) {
-      acc[j] += qi * states[base + i * p.dv + j];
-    }
-  }
-  // Intra-chunk: the tokens of this chunk, directly (at most C of them).
-  // TODO 2: this loop visits the whole chunk. Which of its tokens may token t see?
-  for (var s = c * p.c; s < min(c * p.c + p.c, p.n); s++) {
-    var score = 0.0;
-    for (var i = 0u; i < p.dk; i++) {
-      score += q[t * p.dk + i] * k[s * p.dk + i];
-    }
-    for (var j = 0u; j < p.dv; j++) {
-      acc[j] += score * v[s * p.dv + j];
-    }
-  }
+  var acc: array<f32, MAX_DV>;  // row t of o, dv numbers, starts at zero
+  // TODO 2 (inter-chunk): add what every earlier chunk contributes to o_t, read from the state
+  // before chunk c (states, from index c · dk · dv, element (i, j) at i · dv + j) with q_t alone:
+  // no loop over earlier tokens.
+  // TODO 3 (intra-chunk): add what the tokens of chunk c that t may see (itself included, none
+  // after it) contribute, each its value v_s weighted by the score q_t·k_s, read directly.
   for (var j = 0u; j < p.dv; j++) {
     o[t * p.dv + j] = acc[j];
   }

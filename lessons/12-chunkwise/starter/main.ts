@@ -56,31 +56,24 @@ export async function chunkwise(q: Tensor, k: Tensor, v: Tensor, chunkSize: numb
       for (let j = 0; j < dv; j++) states[base + i * dv + j] += ki * v.data[s * dv + j];
     }
   }
-  // 2. The scan: replace ΔS_c by S_[c−1] = ΔS_0 + … + ΔS_{c−1}, the state before chunk c.
+  // 2. The scan: replace ΔS_c by S_[c−1], the state before chunk c.
   const running = tensors.zeros([dk, dv]).data;
   for (let c = 0; c < chunks; c++) {
-    for (let e = 0; e < size; e++) {
-      // TODO 1: chunk c must read S_[c−1] = ΔS_0 + … + ΔS_{c−1}, the chunks BEFORE it. Step 3 adds
-      // chunk c's own tokens directly, so this running sum holds one chunk too many.
-      running[e] += states[c * size + e];
-      states[c * size + e] = running[e];
-    }
+    // TODO 1: when this loop ends, states[c * size + e] must hold entry e of S_[c−1], the sum of
+    // the ΔS of every chunk BEFORE c (zero for chunk 0), for every e < size. `running` is yours
+    // to carry the sum from one chunk to the next. Pass 3 adds chunk c's own tokens directly:
+    // through the state, they would count twice.
   }
-  // 3. o_t = S_[c−1]ᵀ q_t + Σ_{s in chunk c, s ≤ t} (q_t·k_s) v_s.
+  // 3. Every token t, of chunk c: row t of o (dv numbers at o.data[ot + j]).
   const o = tensors.zeros([n, dv]);
   for (let t = 0; t < n; t++) {
     const c = Math.floor(t / chunkSize);
     const ot = t * dv; // row t of o
-    for (let i = 0; i < dk; i++) {
-      const qi = q.data[t * dk + i];
-      for (let j = 0; j < dv; j++) o.data[ot + j] += qi * states[c * size + i * dv + j];
-    }
-    // TODO 2: this loop visits the whole chunk. Which of its tokens may token t see?
-    for (let s = c * chunkSize; s < Math.min((c + 1) * chunkSize, n); s++) {
-      let score = 0;
-      for (let i = 0; i < dk; i++) score += q.data[t * dk + i] * k.data[s * dk + i];
-      for (let j = 0; j < dv; j++) o.data[ot + j] += score * v.data[s * dv + j];
-    }
+    // TODO 2 (inter-chunk): what every earlier chunk contributes to o_t, read from the state before
+    // chunk c (states, from index c * size, element (i, j) at i * dv + j) with q_t alone: no loop
+    // over earlier tokens.
+    // TODO 3 (intra-chunk): what the tokens of chunk c that t may see (itself included, none
+    // after it) contribute, each its value v_s weighted by the score q_t·k_s, read directly.
   }
   return o;
 }
