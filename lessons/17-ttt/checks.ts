@@ -7,10 +7,11 @@
  * the inner loss against the token index.
  */
 import type { Tensor } from 'lab';
-import { cases, check, expectClose, expectTensor, fail, learner, matches, messages } from '$lib/lessons/kit';
+import { cases, check, ensure, expectClose, expectTensor, fail, learner, matches, messages } from '$lib/lessons/kit';
 import { type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { B, D, memory } from './memory';
 import { deltaReference, tttReference } from './reference';
+import { weightUpdates } from './structure';
 import { innerTask, inputs, losses, mean, stepSizes } from './task';
 
 type Ttt = (q: Tensor, k: Tensor, v: Tensor, eta: Tensor, b: number) => Promise<Tensor>;
@@ -20,6 +21,8 @@ const m = messages('17-ttt', {
     'Your z_t equals W_{t−1}ᵀ q_t: the weights before token t’s own gradient step. TTT reads the model after the step, z_t = W_tᵀ q_t.',
   'per-token':
     'Your output equals b = 1: you update W after every token. Mini-batch TTT takes all {b} gradients of a batch at the batch-start W₀.',
+  zeros:
+    'Every output is 0: the mini-batch step is not written yet (the gradients at W₀, the outputs through the in-batch scores, one update of W per batch).',
   'own-step': 'Token t must read W after its own step: the sum over s runs to s = t, included.',
   'last-batch': 'Only the last, shorter mini-batch ({tokens} tokens) is wrong.',
   'loss-summary': 'b = {b}: η·λ_max ∈ [{min}, {max}], loss {first} → {last}',
@@ -31,6 +34,11 @@ const m = messages('17-ttt', {
   'minibatch-ok':
     'matches for {batches} (T = 1 and T not a multiple of b among them). Stale gradients move the outputs away from b = 1 (max |Δ|: {gaps})',
   'graph-ok': 'matches for {cases}',
+  'no-graph':
+    'tttGraph(…, {b}) ran no ONNX graph at T = {T}: that is the token loop handed in. The dual form runs each mini-batch as matmuls and updates W once per batch.',
+  'update-per-token':
+    'tttGraph(…, {b}) updated W {updates} times for the {batches} mini-batches of T = {T}: one update per mini-batch. Forming every W_t inside the batch (the primal form, or steps of b = 1) takes T sequential steps, which is what the dual form avoids.',
+  'structure-ok': 'T = {T}, b = {b}: {updates} updates of W for {batches} mini-batches',
   'loss-ok': '{report}'
 });
 
@@ -38,6 +46,8 @@ const SIGNATURE = 'ttt(q, k, v, eta, b): Promise<Tensor>';
 const GRAPH_SIGNATURE = 'tttGraph(q, k, v, eta, b): Promise<Tensor>';
 const TOLERANCE = { atol: 1e-4, rtol: 1e-4 }; // float32 over T ≤ 300 steps (SYLLABUS §3.12, §5)
 const fmt = (x: number) => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : x.toPrecision(3));
+
+const zeros = (t: Tensor) => t.data.every((x) => x === 0);
 
 const tttFn = (ctx: LessonContext) => learner<Ttt>(ctx, 'ttt', SIGNATURE);
 
@@ -50,7 +60,7 @@ const IDENTITY_CASES = cases(
     { n: 300, dk: 64, dv: 64, seed: 130 }
   ],
   { block: 16, make: (n) => ({ n, dk: 8, dv: 8, seed: 190 }) }
-);
+).sort((x, y) => Number(x.n === 1) - Number(y.n === 1)); // T = 1 last: there, reading W₀ = 0 before the step gives zeros
 const BATCH_CASES = cases(
   [
     { n: 50, dk: 16, dv: 8, b: 2, seed: 200 },
@@ -83,7 +93,11 @@ export const harness: LessonHarness = {
           const want = deltaReference(q, k, v, eta);
           const where = `T = ${T}, d_k = ${dk}, d_v = ${dv}`;
           const z = expectClose(lab, await ttt(q, k, v, eta, 1), want, TOLERANCE, where, 'ttt(…, 1)', (t) =>
-            matches(lab, t, tttReference(q, k, v, eta, 1, false), TOLERANCE) ? m('read-before-step') : null
+            zeros(t)
+              ? m('zeros')
+              : matches(lab, t, tttReference(q, k, v, eta, 1, false), TOLERANCE)
+                ? m('read-before-step')
+                : null
           );
           worst = Math.max(worst, lab.tensors.compare(z, want).maxAbsError);
         }
@@ -103,6 +117,7 @@ export const harness: LessonHarness = {
           const where = `T = ${T}, b = ${b}, d_k = ${dk}, d_v = ${dv}`;
           const want = tttReference(q, k, v, eta, b);
           const z = expectClose(lab, await ttt(q, k, v, eta, b), want, TOLERANCE, where, `ttt(…, ${b})`, (t, c) => {
+            if (zeros(t)) return m('zeros');
             if (matches(lab, t, perToken, TOLERANCE)) return m('per-token', { b });
             if (matches(lab, t, tttReference(q, k, v, eta, b, false), TOLERANCE)) return m('own-step');
             const lastStart = T - (T % b);
@@ -125,9 +140,33 @@ export const harness: LessonHarness = {
         for (const { n: T, dk, dv, b, seed } of GRAPH_CASES) {
           const { q, k, v, eta } = inputs(ctx, T, dk, dv, seed);
           const z = await tttGraph(q, k, v, eta, b);
-          expectClose(ctx.lab, z, tttReference(q, k, v, eta, b), TOLERANCE, `T = ${T}, b = ${b}`, `tttGraph(…, ${b})`);
+          const want = tttReference(q, k, v, eta, b);
+          expectClose(ctx.lab, z, want, TOLERANCE, `T = ${T}, b = ${b}`, `tttGraph(…, ${b})`, (t) =>
+            zeros(t)
+              ? m('zeros')
+              : b > 1 && matches(ctx.lab, t, deltaReference(q, k, v, eta), TOLERANCE)
+                ? m('per-token', { b })
+                : null
+          );
         }
         return m('graph-ok', { cases: GRAPH_CASES.map((c) => `T = ${c.n}, b = ${c.b}`).join('; ') });
+      }
+    }),
+    check({
+      id: 'one-update-per-batch',
+      title: 'The dual form updates W once per mini-batch, never per token',
+      backends: ['wasm'],
+      async run(ctx) {
+        const tttGraph = learner<Ttt>(ctx, 'tttGraph', GRAPH_SIGNATURE);
+        // b, d_k and d_v all differ, so that the d_k×d_v updates of W are the only values of their shape.
+        const { T, dk, dv, b } = { T: 100, dk: 8, dv: 12, b: 16 };
+        const { q, k, v, eta } = inputs(ctx, T, dk, dv, 500);
+        const { record } = await ctx.probe(() => tttGraph(q, k, v, eta, b));
+        const batches = Math.ceil(T / b);
+        ensure(record.graphs.length > 0, () => m('no-graph', { b, T }));
+        const updates = weightUpdates(record, dk, dv);
+        ensure(updates <= batches, () => m('update-per-token', { b, T, updates, batches }));
+        return m('structure-ok', { T, b, updates, batches });
       }
     }),
     check({

@@ -1,8 +1,7 @@
 /**
  * Mini-batch TTT-Linear in the dual form as ONNX graphs, run by onnxruntime on the page's backend.
- * For one mini-batch (b rows of Q, K, V and η) starting from weights W₀:
- *   G = η ⊙ (K W₀ − V),   Z = Q W₀ − tril(Q Kᵀ) G,   W ← W₀ − Kᵀ G
- * Five matmuls and no loop inside the batch: that is what mini-batches buy. Only W passes from batch
+ * For one mini-batch (b rows of Q, K, V and η) starting from weights W₀, the dual form of the
+ * README's step 2 takes five matmuls and no loop inside the batch: that is what mini-batches buy. Only W passes from batch
  * to batch. One graph call runs up to GROUP mini-batches in a row.
  */
 import { onnx, type Tensor, type Value } from 'lab';
@@ -23,10 +22,14 @@ function groupGraph(batches: number, b: number, dk: number, dv: number) {
     const K = g.input(`k${c}`, [b, dk]);
     const V = g.input(`v${c}`, [b, dv]);
     const E = g.input(`eta${c}`, [b, 1]);
-    const G = g.mul(E, g.sub(g.matmul(K, W), V)); // every gradient at the batch-start W₀
-    const scores = g.where(later, zero, g.matmul(Q, g.transpose(K))); // tril(Q Kᵀ), diagonal kept
-    outputs.push(g.sub(g.matmul(Q, W), g.matmul(scores, G)));
-    W = g.sub(W, g.matmul(g.transpose(K), G));
+    // TODO: one mini-batch step as matrices, no loop over the batch's tokens. W is W₀ here.
+    //  - the batch's gradients, [b, dv]: every row taken at W₀ and scaled by its η (E is [b, 1]);
+    //  - the outputs, [b, dv]: what W₀ returns for each query, corrected through the in-batch
+    //    scores of the steps each token has taken (`later` marks the steps it has not);
+    //  - W, [dk, dv]: moved to the batch end in one update (one per mini-batch).
+    // The stub outputs zeros, and W does not move.
+    outputs.push(g.mul(g.matmul(Q, W), zero));
+    W = g.add(W, zero);
   }
   for (const z of outputs) g.output(z);
   g.output(W);

@@ -2,8 +2,8 @@
  * Lesson 17: TTT-Linear for one head. The hidden state is the weight matrix W ∈ R^{dk×dv} of an
  * inner linear model f(k) = Wᵀk, trained while the sequence streams past: each token takes one
  * gradient step on ℓ_t(W) = ½‖Wᵀk_t − v_t‖², and its output is z_t = W_tᵀ q_t.
- * Mini-batch TTT (size b) takes every gradient of a mini-batch at the batch-start weights W₀:
- *   g_s = η_s (W₀ᵀ k_s − v_s),   z_t = W₀ᵀ q_t − Σ_{s≤t} (q_t·k_s) g_s,   W ← W₀ − Σ_s k_s g_sᵀ.
+ * Mini-batch TTT (size b) takes every gradient of a mini-batch at the batch-start weights W₀, and
+ * reads each output through the dual form (README, step 2) without forming the W_t in between.
  * `ttt` runs on the page's backend: ttt.wgsl on WebGPU, plain TypeScript loops on WASM (b = 1 is
  * a loop over tokens, which the lab's opset-13 graphs cannot express). `tttGraph` (graph.ts) is
  * the same dual form as ONNX graphs, the form a CPU or GPU library would run for b > 1.
@@ -49,37 +49,15 @@ function tttCpu(q: Tensor, k: Tensor, v: Tensor, eta: Tensor, b: number): Tensor
   const g = new Float32Array(b * dv); // g_s for the tokens of the current mini-batch
   const z = new Float32Array(T * dv);
   for (let start = 0; start < T; start += b) {
-    const n = Math.min(b, T - start);
-    // 1. Every token's gradient at W₀, the weights at the start of the mini-batch.
-    for (let s = 0; s < n; s++) {
-      const t = start + s;
-      for (let j = 0; j < dv; j++) {
-        let pred = 0;
-        for (let i = 0; i < dk; i++) pred += W[i * dv + j] * k.data[t * dk + i];
-        g[s * dv + j] = eta.data[t] * (pred - v.data[t * dv + j]);
-      }
-    }
-    // 2. z_t = W₀ᵀ q_t − Σ (q_t·k_s) g_s over the gradient steps taken so far in the batch.
-    for (let r = 0; r < n; r++) {
-      const t = start + r;
-      for (let i = 0; i < dk; i++) {
-        const qi = q.data[t * dk + i];
-        for (let j = 0; j < dv; j++) z[t * dv + j] += qi * W[i * dv + j];
-      }
-      // TODO: which gradient steps has token t taken when it is read? Check this loop's bound.
-      for (let s = 0; s < r; s++) {
-        let a = 0;
-        for (let i = 0; i < dk; i++) a += q.data[t * dk + i] * k.data[(start + s) * dk + i];
-        for (let j = 0; j < dv; j++) z[t * dv + j] -= a * g[s * dv + j];
-      }
-    }
-    // 3. W ← W₀ − Σ_s k_s g_sᵀ.
-    for (let s = 0; s < n; s++) {
-      for (let i = 0; i < dk; i++) {
-        const ki = k.data[(start + s) * dk + i];
-        for (let j = 0; j < dv; j++) W[i * dv + j] -= ki * g[s * dv + j];
-      }
-    }
+    const n = Math.min(b, T - start); // tokens in this mini-batch (the last one may be shorter)
+    // TODO: one mini-batch step, in three parts, so that z holds z_t = W_tᵀ q_t for its n tokens:
+    // 1. g (rows s = 0 … n−1, dv wide): every token's gradient step, all taken at W₀ (what W holds
+    //    now, at the batch start) and scaled by its own η, so that no part depends on another.
+    // 2. z for each token t of the batch: what W₀ returns for q_t, corrected by the steps token t
+    //    has taken inside the batch (which ones? t reads the model after its own step), without
+    //    forming any W_t: the correction goes through the in-batch scores q_t·k_s.
+    // 3. W: move it to the batch end, every step of the batch applied at once, one update per batch.
+    // With b = 1 this must be exactly the delta rule with β = η (lesson 16).
   }
   return tensors.from([T, dv], z);
 }

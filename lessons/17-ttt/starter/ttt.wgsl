@@ -1,9 +1,7 @@
 // Mini-batch TTT-Linear for one head, in the dual form. The inner model is W ∈ R^{dk×dv}, starting
 // at 0, read as z = Wᵀq. Each mini-batch of b tokens takes all its gradients at the batch-start
-// weights W₀, so the b tokens can work at once:
-//   g_s = η_s (W₀ᵀ k_s − v_s)                     gradient of ½‖Wᵀk_s − v_s‖², value half
-//   z_t = W₀ᵀ q_t − Σ_{s≤t} (q_t·k_s) g_s         W_t = W₀ − Σ_{s≤t} k_s g_sᵀ, never formed
-//   W ← W₀ − Σ_s k_s g_sᵀ                          at the end of the mini-batch
+// weights W₀, so the b tokens can work at once, and reads every output through the dual form
+// (README, step 2): the W_t inside a batch are never formed, W changes once per batch.
 // Two passes. `scores` computes a[t, s] = q_t·k_s inside each mini-batch (inputs only, so all T·b
 // of them in parallel). `main` runs one workgroup per value column j (columns never mix) and walks
 // the mini-batches in order: T/b sequential steps, each of them parallel over the batch.
@@ -58,40 +56,21 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   for (var start = 0u; start < p.t; start += p.b) {
     let n = min(p.b, p.t - start);
 
-    // 1. Every token's gradient at W₀: all n at once, invocation lid taking tokens lid, lid + WG, …
-    for (var r = lid; r < n; r += WG) {
-      let t = start + r;
-      var pred = 0.0;
-      for (var i = 0u; i < p.dk; i++) {
-        pred += w[i] * k[t * p.dk + i];
-      }
-      g[r] = eta[t] * (pred - v[t * p.dv + j]);
-    }
+    // TODO 1: g[r] for every token r < n of the batch: its gradient step at W₀ (the column w as
+    // it is now, at the batch start), scaled by its own η. The n tokens do not depend on one
+    // another: spread them over the WG invocations.
     workgroupBarrier();
 
-    // 2. Token t's output, with the gradient steps taken so far in the batch.
+    // TODO 2: o[t, j] for every token t of the batch: what W₀ returns for q_t, corrected by the
+    // steps token t has taken inside the batch (t reads the model after its own step), through
+    // the in-batch scores a[t, ·] of the `scores` pass, never forming W_t. The stub writes 0.
     for (var r = lid; r < n; r += WG) {
-      let t = start + r;
-      var z = 0.0;
-      for (var i = 0u; i < p.dk; i++) {
-        z += w[i] * q[t * p.dk + i];
-      }
-      // TODO: which gradient steps has token t taken when it is read? Check this loop's bound.
-      for (var s = 0u; s < r; s++) {
-        z -= a[t * p.b + s] * g[s];
-      }
-      o[t * p.dv + j] = z;
+      o[(start + r) * p.dv + j] = 0.0;
     }
     workgroupBarrier(); // everyone has read W₀ before it changes
 
-    // 3. W ← W₀ − Σ_s k_s g_s: invocation lid updates rows lid, lid + WG, … of the column.
-    for (var i = lid; i < p.dk; i += WG) {
-      var step = 0.0;
-      for (var s = 0u; s < n; s++) {
-        step += k[(start + s) * p.dk + i] * g[s];
-      }
-      w[i] -= step;
-    }
+    // TODO 3: move the column w to the batch end, every step of the batch applied at once: one
+    // update per mini-batch, rows of the column spread over the WG invocations.
     workgroupBarrier();
   }
 }
