@@ -85,3 +85,12 @@ export function fa1Traffic(n: number, d: number, bc: number): number {
 export function standardTraffic(n: number, d: number): number {
   return 4 * n * d + 4 * n * n;
 }
+
+/**
+ * Standard attention with the causal mask, storing only the lower triangle of S (N(N+1)/2 scores):
+ * read Q, K (2Nd); write S, read S and write P, read P (4 · N(N+1)/2); read V, write O (2Nd).
+ * The baseline to set causal FlashAttention-2 against.
+ */
+export function standardCausalTraffic(n: number, d: number): number {
+  return 4 * n * d + 2 * n * (n + 1);
+}

@@ -15,7 +15,14 @@ import { type Lab, type LessonContext, bytesOf } from '$lib/lessons/types';
 import { naiveAttention, naiveAttentionMemory, naiveOnnxBytes } from '$lib/baselines/naive-attention';
 import { WASM_BUDGET_BYTES } from '$lib/runtime/limits';
 import { D, memory } from './memory';
-import { FLOATS_PER_READ, blockSizesFor, fa1Traffic, fa2CausalTraffic, standardTraffic } from './reference';
+import {
+  FLOATS_PER_READ,
+  blockSizesFor,
+  fa1Traffic,
+  fa2CausalTraffic,
+  standardCausalTraffic,
+  standardTraffic
+} from './reference';
 
 type Attention = (q: Tensor, k: Tensor, v: Tensor) => Promise<{ o: Tensor; bc: number; br: number }>;
 
@@ -92,9 +99,13 @@ async function gpuSweep(ctx: LessonContext, n: number[]) {
     lab,
     n,
     [
-      { label: `FA-1 model, B_c = ${bc}`, f: (size) => fa1Traffic(size, D, bc) },
-      { label: `your kernel's model, B_r = ${br}`, f: (size) => fa2CausalTraffic(size, D, br) },
-      { label: `same, if M were 192 KB: B_r = ${a100.br}`, f: (size) => fa2CausalTraffic(size, D, a100.br) }
+      { label: `FA-1 model, B_c = ${bc}`, f: (size) => fa1Traffic(size, D, bc), causal: false },
+      { label: `your kernel's model, B_r = ${br}`, f: (size) => fa2CausalTraffic(size, D, br), causal: true },
+      {
+        label: `same, if M were 192 KB: B_r = ${a100.br}`,
+        f: (size) => fa2CausalTraffic(size, D, a100.br),
+        causal: true
+      }
     ],
     { label: 'your kernel: reads of Q, K, V counted by the harness + N·d writes of O', points: counted }
   );
@@ -119,10 +130,15 @@ async function wasmSweep(ctx: LessonContext, n: number[]) {
     bytes: (size) => bytesOf(memory, size)
   });
   const bc = [...transfers.values()][0]?.bc ?? 256;
-  plotTraffic(lab, n, [{ label: `FA-1 model (your loop), B_c = ${bc}`, f: (size) => fa1Traffic(size, D, bc) }], {
-    label: 'your loop: floats to and from onnxruntime',
-    points: [...transfers].map(([size, x]) => [size, x.floats] as [number, number])
-  });
+  plotTraffic(
+    lab,
+    n,
+    [{ label: `FA-1 model (your loop), B_c = ${bc}`, f: (size) => fa1Traffic(size, D, bc), causal: false }],
+    {
+      label: 'your loop: floats to and from onnxruntime',
+      points: [...transfers].map(([size, x]) => [size, x.floats] as [number, number])
+    }
+  );
 
   // The naive baseline on WASM is timed outside the sweep (one sweep series per backend here),
   // beside the tiled code at the same N, with a budget of its own.
@@ -154,7 +170,8 @@ async function wasmSweep(ctx: LessonContext, n: number[]) {
 function plotTraffic(
   lab: Lab,
   n: number[],
-  models: { label: string; f: (n: number) => number }[],
+  /** causal: compared with the causal standard model (lower triangle of S only), else with the full one. */
+  models: { label: string; f: (n: number) => number; causal: boolean }[],
   measured: { label: string; points: [number, number][] }
 ) {
   // Smooth model curves (enough points that the chart draws them without markers); the
@@ -171,9 +188,15 @@ function plotTraffic(
     series: [
       { label: measured.label, points: measured.points },
       { label: 'standard attention, 4Nd + 4N²', points: curve((size) => standardTraffic(size, D)), dashed: true },
-      // Say how each model compares with standard attention at the largest N (lines may overlap).
+      {
+        label: 'standard attention, causal (lower triangle of S), 4Nd + 2N(N+1)',
+        points: curve((size) => standardCausalTraffic(size, D)),
+        dashed: true
+      },
+      // Say how each model compares, at the largest N, with the standard model that makes the same
+      // causal choice (lines may overlap).
       ...models.map((x) => ({
-        label: `${x.label} (×${(x.f(big) / standardTraffic(big, D)).toPrecision(2)} standard at N = ${big})`,
+        label: `${x.label} (×${(x.f(big) / (x.causal ? standardCausalTraffic : standardTraffic)(big, D)).toPrecision(2)} ${x.causal ? 'causal standard' : 'standard'} at N = ${big})`,
         points: curve(x.f),
         dashed: true
       }))

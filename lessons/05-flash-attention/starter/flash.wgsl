@@ -40,46 +40,22 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   var m = -3.4e38;                  // running max (−∞ would give e^{−∞+∞} = NaN)
   var l = 0.0;                      // running Σ e^{s−m}
 
-  // TODO (b1): causal skipping. Row i sees keys j ≤ i, so no row of this block sees a key at or
-  // past rowEnd; yet this loop loads every tile of K and V. Stop loading where the block stops.
-  let keyEnd = p.n;
-  for (var j0 = 0u; j0 < keyEnd; j0 += BC) {
-    let tileEnd = min(j0 + BC, keyEnd);
-    // All BR invocations copy the tile together, then wait for each other.
-    for (var e = t; e < (tileEnd - j0) * D4; e += BR) {
-      kTile[e] = k[j0 * D4 + e];
-      vTile[e] = v[j0 * D4 + e];
-      counted += 8u; // two vec4s: 8 floats
-    }
-    workgroupBarrier();
-
-    // Keys of this tile that row i may see: j0 ≤ j ≤ i.
-    let visible = select(0u, min(tileEnd, i + 1u) - j0, inRange && i >= j0);
-    if (visible > 0u) {
-      var s: array<f32, BC>;
-      var tileMax = -3.4e38;
-      for (var jj = 0u; jj < visible; jj++) {
-        var qk = 0.0;
-        for (var c = 0u; c < D4; c++) { qk += dot(qi[c], kTile[jj * D4 + c]); }
-        s[jj] = qk * p.scale;
-        tileMax = max(tileMax, s[jj]);
-      }
-      let mNew = max(m, tileMax);
-      // TODO (b2): l and acc hold sums of e^{s − m} against the OLD max m. If this tile raised the
-      // max, re-base both on mNew (as in step (a)) before adding this tile's terms.
-      for (var jj = 0u; jj < visible; jj++) {
-        let pj = exp(s[jj] - mNew);
-        l += pj;
-        for (var c = 0u; c < D4; c++) { acc[c] += pj * vTile[jj * D4 + c]; }
-      }
-      m = mNew;
-    }
-    workgroupBarrier(); // nobody overwrites the tile while another invocation still reads it
-  }
-
-  // FlashAttention-2: divide by l once, at the end.
+  // TODO (b1), the tile loop: walk the keys this block may see, BC at a time. For each tile, the
+  //   BR invocations copy its rows of K and V from global memory into kTile and vTile together,
+  //   each its share of the tile's vec4s (the last tile may be short), and add the floats they
+  //   read to `counted`. No row of this block sees a key at or past rowEnd (causal): load no
+  //   tile beyond it. The traffic check counts every read of q, k and v.
+  // TODO (b2), the barriers: no invocation may read a tile before every copy into it is done, and
+  //   none may overwrite it with the next tile while another still reads it. Every invocation
+  //   must reach every barrier, rows past N included.
+  // TODO (b3), the online softmax (step 2): each row i < N takes the keys of the tile it may see
+  //   (j ≤ i), scores them against qi (times p.scale), and updates (m, l, acc) so that afterwards
+  //   m is the largest score so far and l, acc hold the sums of e^{s − m} and e^{s − m}·v over
+  //   every key so far, against the CURRENT m. A row that sees no key of a tile leaves its state
+  //   as it is.
+  // TODO (b4): write row i of o once, at the end. The starter writes zeros.
   if (inRange) {
-    for (var c = 0u; c < D4; c++) { o[i * D4 + c] = acc[c] / l; }
+    for (var c = 0u; c < D4; c++) { o[i * D4 + c] = vec4f(0.0); }
   }
   atomicAdd(&loads, counted);
 }

@@ -117,13 +117,16 @@ function blockGraph(n: number, d: number, b: number) {
     )
   );
   const masked = g.where(g.less(row, col), g.constant(-1e30), s);
-  const blockMax = g.reduceMax(masked, 1); // [N, 1]
-  const mNew = g.where(g.less(M, blockMax), blockMax, M); // max(m, blockMax)
-  const p = g.exp(g.sub(masked, mNew)); // e^{s − mNew}; masked keys give 0
-  // TODO: ℓ and acc were summed against the old max M. When this block raised the max, re-base
-  // them on mNew (as in step (a)) before adding the block's terms. Hint: g.exp, g.sub, g.mul.
-  const lNew = g.add(L, g.reduceSum(p, 1));
-  const accNew = g.add(ACC, g.matmul(p, V));
+  // TODO (b): the online-softmax update of every query row by this block, as in step (a) but
+  // for a block of b keys at once (masked: [N, b], −1e30 where a key is in the row's future).
+  // In: M, L [N, 1] and ACC [N, d], the state after the keys before `start`, against the old max.
+  // Out: mNew, lNew [N, 1] and accNew [N, d], the same state after this block's keys too: mNew
+  // the largest score so far, lNew Σ e^{s − mNew} and accNew Σ e^{s − mNew}·v over every key so
+  // far. Nothing is divided here (the loop above divides by ℓ once, at the end). The starter
+  // passes the state through unchanged.
+  const mNew = g.add(M, g.constant(0));
+  const lNew = g.add(L, g.constant(0));
+  const accNew = g.add(ACC, g.constant(0));
   for (const x of [mNew, lNew, accNew]) g.output(x);
   const built = { graph: g, m: mNew, l: lNew, acc: accNew };
   graphs.set(key, built);

@@ -13,15 +13,14 @@ export interface SoftmaxStats {
 }
 
 export function onlineSoftmax(scores: Iterable<number>): SoftmaxStats {
-  let max = -Infinity;
-  let sum = 0;
+  const stats: SoftmaxStats = { max: -Infinity, sum: 0 };
   for (const s of scores) {
-    const newMax = Math.max(max, s);
-    // TODO: sum holds Σ e^{s_i − max} for the scores so far, against the OLD max. When newMax is
-    // larger, every one of those terms is too big by e^{newMax − max}: re-base sum on newMax
-    // before adding this score's term. (On the first score max = −∞: what is e^{−∞}?)
-    sum += Math.exp(s - newMax);
-    max = newMax;
+    // TODO (a): update stats with this score, reading each score once. Invariant after every
+    // step: stats.max is the largest score so far and stats.sum is Σ e^{s_i − max} over the
+    // scores so far, against the CURRENT max (so no exponent is ever positive and nothing
+    // overflows). When a score raises the max, the terms already in the sum were computed
+    // against the old one. (On the first score max = −∞: what is e^{−∞}?) The starter ignores
+    // the scores.
   }
-  return { max, sum };
+  return stats;
 }
