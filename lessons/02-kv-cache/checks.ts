@@ -1,7 +1,8 @@
 /**
  * Lesson 02 checks: cached generation (prefill, then one token at a time) against attention
- * recomputed over the whole sequence in float64, and the learner's KV-cache byte formula on the
- * models of the syllabus's table. The sweep times ONE decode step with N tokens cached, and plots
+ * recomputed over the whole sequence in float64; append, read back from the cache (rows pos.. and
+ * nothing else); the structure of one decode step, from a probe (decode.ts); and the learner's
+ * KV-cache byte formula on the models of the syllabus's table. The sweep times ONE decode step with N tokens cached, and plots
  * the cumulative generation time summed from those per-step times.
  */
 import type { Tensor } from 'lab';
@@ -13,11 +14,13 @@ import {
   expectNumber,
   fail,
   learner,
+  matches,
   messages,
   seeded,
   hinted
 } from '$lib/lessons/kit';
 import { type LessonHarness, bytesOf } from '$lib/lessons/types';
+import { appendCheck, decodeStepCheck } from './decode';
 import { D, memory } from './memory';
 import { reference } from './reference';
 
@@ -31,13 +34,15 @@ const m = messages('02-kv-cache', {
   'decoded-row':
     'Rows 0..{last} (the prefill) match; row {row} is a decoded token. Does decodeStep write token t’s key and value into the cache BEFORE attending? Query t must see key t.',
   'prefill-row': 'The prefill rows already differ: check append and attend.',
+  'prefill-unmasked':
+    'The prefill rows equal attention WITHOUT the causal mask: in the prompt, query i (token pos + i) must not see the later prompt tokens, although they are already cached.',
   'decode-ok': 'matches recomputation for {cases} tokens (prompt + decoded)',
   'kv-wrong': '{name}: kvBytes({L}, {g}, {d}, {N}, {b}) returned {got}; expected 2·L·g·d·N·b = {want}.',
   'kv-half': 'That is exactly half: the cache holds a key AND a value for every token.',
   'kv-no-b': 'That is {b}× too small: multiply by the bytes per element b.',
   'kv-one-layer': 'That is one layer’s cache: every one of the L = {L} layers keeps its own.',
   'kv-ok':
-    'Llama-2-7B at 256K tokens: {llama} bytes = {llamaGiB} GiB; Mistral-7B {mistralGiB} GiB; Jamba {jambaGiB} GiB'
+    'full attention at 256K tokens needs {llama} bytes = {llamaGiB} GiB of cache in Llama-2-7B’s layout, {mistralGiB} GiB in Mistral-7B’s, {jambaGiB} GiB in Jamba’s'
 });
 
 /**
@@ -85,15 +90,20 @@ export const harness: LessonHarness = {
           const { q, k, v } = seeded(ctx.lab, { q: [n, d], k: [n, d], v: [n, d] }, 40 + 10 * i);
           const o = await generate(q, k, v, prompt);
           const where = `prompt of ${prompt}, ${n} tokens in all, d = ${d}`;
-          expectClose(ctx.lab, o, reference(q, k, v), TOLERANCE, where, 'generate', (_, c) => {
+          expectClose(ctx.lab, o, reference(q, k, v), TOLERANCE, where, 'generate', (t, c) => {
             if (c.firstMismatch < 0) return null;
             const row = Math.floor(c.firstMismatch / d);
-            return row >= prompt ? m('decoded-row', { last: prompt - 1, row }) : m('prefill-row');
+            if (row >= prompt) return m('decoded-row', { last: prompt - 1, row });
+            const head = (x: Tensor) => ({ shape: [prompt, d], data: x.data.subarray(0, prompt * d) });
+            const unmasked = reference(head(q), head(k), head(v), false);
+            return matches(ctx.lab, head(t), unmasked, TOLERANCE) ? m('prefill-unmasked') : m('prefill-row');
           });
         }
         return m('decode-ok', { cases: CASES.map((c) => `${c.prompt}+${c.n - c.prompt}`).join(', ') });
       }
     }),
+    appendCheck,
+    decodeStepCheck,
     check({
       id: 'kv-bytes',
       title: 'kvBytes(L, g, d, N, b) gives the KV-cache sizes of real models',

@@ -10,6 +10,6 @@ type T = { shape: readonly number[]; data: ArrayLike<number> };
 
 const f64 = (t: T) => tensor([...t.shape], t.data);
 
-export function reference(q: T, k: T, v: T) {
-  return runKernel('attention', { q: f64(q), k: f64(k), v: f64(v) }, { causal: true }).o;
+export function reference(q: T, k: T, v: T, causal = true) {
+  return runKernel('attention', { q: f64(q), k: f64(k), v: f64(v) }, { causal }).o;
 }

@@ -14,10 +14,11 @@ struct Params {
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let e = gid.x;  // one number of the new rows
+  let e = gid.x;  // one number of the new rows, counted from the first new row
   if (e >= p.count) {
     return;
   }
-  kCache[p.pos * p.d + e] = kNew[e];
-  vCache[p.pos * p.d + e] = vNew[e];
+  // TODO: number e of the new keys belongs to token pos + e / d, column e % d. Put it, and number e
+  //       of the new values, where that token's row of each cache holds that column. Nothing else
+  //       in the caches changes: the rows of earlier tokens are already there.
 }

@@ -38,39 +38,16 @@ fn combine(lid: u32, value: f32, isMax: bool) -> f32 {
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = wg.x;               // which query
-  let seen = p.pos + i + 1u;  // it attends to cached tokens 0..pos+i
-  let qi = i * p.d;
-  let row = i * p.keys;
+  let qi = i * p.d;           // its query q[qi..qi+d) and output o[qi..qi+d)
+  let row = i * p.keys;       // its scores: scores[row + j] for cached token j
 
-  // 1. Scores s_j = q · k_j / √d, each thread taking every 64th key; keep the largest.
-  var m = -3.4e38;
-  for (var j = lid; j < seen; j += WG) {
-    var s = 0.0;
-    for (var c = 0u; c < p.d; c++) {
-      s += q[qi + c] * kCache[j * p.d + c];
-    }
-    s *= p.scale;
-    scores[row + j] = s;
-    m = max(m, s);
-  }
-  let rowMax = combine(lid, m, true);
-
-  // 2. e_j = exp(s_j − max) (the max keeps exp from overflowing) and their sum ℓ.
-  var l = 0.0;
-  for (var j = lid; j < seen; j += WG) {
-    let e = exp(scores[row + j] - rowMax);
-    scores[row + j] = e;
-    l += e;
-  }
-  storageBarrier();  // every e_j is in memory before other threads read it in step 3
-  let total = combine(lid, l, false);
-
-  // 3. o = Σ_j e_j v_j / ℓ, each thread taking every 64th column.
-  for (var c = lid; c < p.d; c += WG) {
-    var acc = 0.0;
-    for (var j = 0u; j < seen; j++) {
-      acc += scores[row + j] * vCache[j * p.d + c];
-    }
-    o[qi + c] = acc / total;
-  }
+  // TODO 1. Which cached tokens does query i (token pos + i) see? Never a later token's row, even
+  //         when it is already in the cache (prefill writes every prompt token first).
+  // TODO 2. Its scores against those cached keys, shared out among the 64 threads (lid is this
+  //         thread's index), kept in scores[row + j], and the largest of them. combine(lid, x, …)
+  //         gives every thread the workgroup's max or sum of x; every thread must call it.
+  // TODO 3. Softmax numerators that cannot overflow, in place, and their sum over the workgroup.
+  //         Other threads read them in step 4: make sure they are in memory first.
+  // TODO 4. o for this query: the values of the seen tokens weighted by the softmax, the 64
+  //         threads sharing the d columns. Until then o stays 0.
 }

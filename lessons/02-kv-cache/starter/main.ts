@@ -40,8 +40,9 @@ export async function append(cache: KVCache, pos: number, k: Tensor, v: Tensor):
     throw new Error(`the cache holds ${cache.capacity} tokens: no room for ${k.shape[0]} more at position ${pos}`);
   }
   if (cache.kind === 'wasm') {
-    cache.k.set(k.data, pos * cache.d);
-    cache.v.set(v.data, pos * cache.d);
+    // TODO: the append, on WASM. Row t of cache.k (d numbers) holds token t's key, and likewise in
+    // cache.v. Write the T new rows as the rows of tokens pos, pos+1, … in place: the arrays are
+    // the cache, so no other row changes and nothing is reallocated.
     return;
   }
   const temporary = [
@@ -76,32 +77,18 @@ export async function attend(cache: KVCache, pos: number, q: Tensor): Promise<Te
     for (const b of [...temporary, o]) gpu.release(b);
     return out;
   }
-  // Only the first `keys` rows of the cache are filled: hand them to onnxruntime (views, not copies).
-  const K = { shape: [keys, d], data: cache.k.subarray(0, keys * d) };
-  const V = { shape: [keys, d], data: cache.v.subarray(0, keys * d) };
-  const g = onnx.graph();
-  const Q = g.input('q', [T, d]);
-  // Scores as columns, s = K q / √d, shape [keys, T]: for one query, a matrix–vector product.
-  let s = g.mul(g.matmul(g.input('k', [keys, d]), g.transpose(Q)), g.constant(scale));
-  const feeds: Record<string, Tensor> = { q, k: K, v: V };
-  if (T > 1) {
-    // Prefill: query i (token pos + i) must not see key j > pos + i. -1e9 becomes 0 after softmax.
-    const mask = tensors.zeros([keys, T]);
-    for (let j = 0; j < keys; j++) for (let i = 0; i < T; i++) if (j > pos + i) mask.data[j * T + i] = -1e9;
-    s = g.add(s, g.input('mask', [keys, T]));
-    feeds.mask = mask;
-  }
-  const out = g.matmul(g.transpose(g.softmax(s, 0)), g.input('v', [keys, d])); // softmax over the keys
-  g.output(out);
-  return (await onnx.run(g, feeds))[out.name];
+  // TODO: the cached read, on WASM. Give onnxruntime the rows of the cache that these queries may
+  // see (views into cache.k and cache.v, not copies) and a graph for their attention over them
+  // (lesson 01's graph; g.softmax is fine here), scaled by `scale`. When several queries come at
+  // once (prefill), query i is token pos + i: hide from it every key of a later token.
+  return tensors.zeros([T, d]);
 }
 
 /** One decode step for token t: cache its key and value, then attend its query over tokens 0..t. */
 export async function decodeStep(cache: KVCache, t: number, q: Tensor, k: Tensor, v: Tensor): Promise<Tensor> {
-  // TODO: query t attends over tokens 0..t, itself included. Is token t in the cache yet?
-  const o = await attend(cache, t, q);
-  await append(cache, t, k, v);
-  return o;
+  // TODO: one decode step with append and attend. Token t's output is its attention over tokens
+  // 0..t, itself included, and afterwards the cache must hold token t for the steps that follow.
+  return tensors.zeros([1, cache.d]);
 }
 
 /**
