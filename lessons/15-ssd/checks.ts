@@ -2,7 +2,8 @@
  * Lesson 15 checks: the learner's chunked SSD against the float64 recurrence (the registry's
  * selective scan with a scalar A per head), on several shapes, chunk sizes and a long sequence
  * (L = 1 and L not a multiple of C among them); and their duality map, head h → (q, k, v, g), fed
- * to the registry's gated linear attention (lesson 13's layer), against the same recurrence. The
+ * to the registry's gated linear attention (lesson 13's layer), against the same recurrence; and
+ * its structure (structure.ts): one state per chunk, nothing of size L × L. The
  * sweep times SSD over L, then over the chunk size at a fixed L, and plots the state bytes of
  * Mamba-1 and Mamba-2 layers.
  */
@@ -22,12 +23,15 @@ import {
 import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { CHUNK, HEADS, NS, P, memory } from './memory';
 import { diagonalBlocksOnly, gla, glaInputs, recurrence } from './reference';
+import { structureChecks } from './structure';
 
 type Ssd = (x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk?: number) => Promise<Tensor>;
 type ToGla = (x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, h: number) => unknown;
 
 const m = messages('15-ssd', {
   'not-finite': '{where}: the output holds NaN or Infinity',
+  zeros:
+    'Your output is all zeros: none of the four steps reaches y yet. Each token gets its chunk’s diagonal block (step 1) plus the state entering its chunk, read out (step 4); steps 2 and 3 build and pass that state.',
   'diagonal-only':
     'Your output holds the diagonal blocks (step 1) and nothing else: every chunk starts from a zero state. Step 3 must pass the states from chunk to chunk: h_[c] = e^{ΣA over chunk c−1} h_[c−1] + states[c−1].',
   'first-chunk':
@@ -99,6 +103,7 @@ const CASES = cases(
 /** Which step a wrong output points at: none of the states (diagonal blocks only), or where the first wrong token sits. */
 function ssdHint(lab: Lab, y: Tensor, i: Inputs, chunk: number, mismatch: number): Message {
   const [, H, Pw] = i.x.shape;
+  if (y.data.every((v) => v === 0)) return m('zeros');
   if (matches(lab, y, diagonalBlocksOnly(i.x, i.dt, i.A, i.B, i.C, chunk), TOLERANCE)) return m('diagonal-only');
   const token = Math.floor(mismatch / (H * Pw));
   const head = Math.floor(mismatch / Pw) % H;
@@ -179,7 +184,8 @@ export const harness: LessonHarness = {
         }
         return m('duality', { heads: H, worst: worst.toExponential(1) });
       }
-    })
+    }),
+    ...structureChecks
   ],
   async sweep(ctx, n) {
     const f = ssdFn(ctx);

@@ -40,11 +40,12 @@ async function onGpu(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, chu
     gpu.input(C, 'C'),
     gpu.output([L, H, P], 'y')
   ];
-  const run = (entryPoint: string, uses: number, workgroups: [number, number?]) =>
-    gpu.dispatch({ code: shader, entryPoint, bindings: bindings.slice(0, uses), workgroups });
-  await run('chunkStates', 6, [Math.ceil((chunks * H * P) / 64)]); // step 2
-  await run('passStates', 4, [Math.ceil((H * P) / 64)]); // step 3
-  await run('outputs', 8, [Math.ceil(L / 64), H]); // steps 1 and 4
+  // Every entry point gets all eight bindings, so that each keeps its layout while unfinished.
+  const run = (entryPoint: string, workgroups: [number, number?]) =>
+    gpu.dispatch({ code: shader, entryPoint, bindings, workgroups });
+  await run('chunkStates', [Math.ceil((chunks * H * P) / 64)]); // step 2
+  await run('passStates', [Math.ceil((H * P) / 64)]); // step 3
+  await run('outputs', [Math.ceil(L / 64), H]); // steps 1 and 4
   return gpu.read(bindings[7]);
 }
 
@@ -69,6 +70,7 @@ async function onWasm(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, Cs
   const Cc = a.input('C', [n, Cs, N]);
   const Xdt = a.mul(X, a.reshape(Dt, [H, n, Cs, 1])); // Δ x
   const cum = a.matmul(logA, a.constant(upper, [Cs, Cs])); // a_l: cumulative sum inside the chunk
+  const last = a.reduceSum(logA, 2); // [H, n, 1]: Σ ΔA over each whole chunk
   const future = a.less(a.reshape(a.range(Cs), [Cs, 1]), a.reshape(a.range(Cs), [1, Cs]));
   // Step 1: Y_diag = (L ⊙ C Bᵀ) Δx, L_ls = e^{a_l − a_s} (s ≤ l): lesson 13's decay mask.
   const diff = a.sub(a.reshape(cum, [H, n, Cs, 1]), a.reshape(cum, [H, n, 1, Cs]));
@@ -76,7 +78,6 @@ async function onWasm(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, Cs
   const CB = a.matmul(Cc, a.transpose(Bc, [0, 2, 1])); // [n, C, C], the same for every head
   const yDiag = a.matmul(a.mul(mask, CB), Xdt); // [H, n, C, P]
   // Step 2: states[c] = Σ_s e^{a_last − a_s} B_s (Δx_s)ᵀ, stored [H, n, N, P].
-  const last = a.reduceSum(logA, 2); // [H, n, 1]
   const toEnd = a.reshape(a.exp(a.sub(last, cum)), [H, n, Cs, 1]);
   const states = a.matmul(a.transpose(Bc, [0, 2, 1]), a.mul(Xdt, toEnd));
   for (const v of [yDiag, states, cum, last]) a.output(v);
@@ -89,11 +90,12 @@ async function onWasm(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, Cs
     C: Cp
   });
 
-  // Step 3: the state entering chunk c, h_[c] = e^{last[c−1]} h_[c−1] + states[c−1]; h_[0] = 0.
-  const own = r1[states.name].data;
-  const sums = r1[last.name].data;
+  // Step 3: the state entering each chunk, [H, n, N_s, P]; h_[0] = 0.
+  const own = r1[states.name].data; // what each chunk adds by its end, [H, n, N_s, P]
+  const sums = r1[last.name].data; // Σ ΔA over each chunk, [H, n]
   const size = N * P;
   const entering = new Float32Array(H * n * size);
+  // h_[c] = e^{last[c−1]} h_[c−1] + states[c−1]
   for (let h = 0; h < H; h++) {
     for (let c = 1; c < n; c++) {
       const decay = Math.exp(sums[h * n + c - 1]);
@@ -107,8 +109,10 @@ async function onWasm(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, Cs
   const z = onnx.graph();
   const Cz = z.input('C', [n, Cs, N]);
   const hz = z.input('h', [H, n, N, P]);
-  const off = z.mul(z.matmul(Cz, hz), z.reshape(z.exp(z.input('cum', [H, n, Cs])), [H, n, Cs, 1]));
-  const y = z.transpose(z.add(z.input('yDiag', [H, n, Cs, P]), off), [1, 2, 0, 3]);
+  const cumZ = z.input('cum', [H, n, Cs]);
+  const yDiagZ = z.input('yDiag', [H, n, Cs, P]);
+  const off = z.mul(z.matmul(Cz, hz), z.reshape(z.exp(cumZ), [H, n, Cs, 1]));
+  const y = z.transpose(z.add(yDiagZ, off), [1, 2, 0, 3]);
   z.output(y);
   const h = { shape: [H, n, N, P], data: entering };
   const r2 = await onnx.run(z, { C: Cp, h, cum: r1[cum.name], yDiag: r1[yDiag.name] });

@@ -11,7 +11,7 @@ struct Params {
   chunk: u32,  // chunk size C
 }
 
-// Each entry point's layout is the prefix of bindings it uses: 0–3, 0–5 and 0–7.
+// main.ts binds all eight to every entry point.
 @group(0) @binding(0) var<uniform> cfg: Params;
 @group(0) @binding(1) var<storage, read> dt: array<f32>;            // [L, H]  step Δ > 0
 @group(0) @binding(2) var<storage, read> A: array<f32>;             // [H]     A < 0

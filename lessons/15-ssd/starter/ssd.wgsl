@@ -11,7 +11,7 @@ struct Params {
   chunk: u32,  // chunk size C
 }
 
-// Each entry point's layout is the prefix of bindings it uses: 0–3, 0–5 and 0–7.
+// main.ts binds all eight to every entry point.
 @group(0) @binding(0) var<uniform> cfg: Params;
 @group(0) @binding(1) var<storage, read> dt: array<f32>;            // [L, H]  step Δ > 0
 @group(0) @binding(2) var<storage, read> A: array<f32>;             // [H]     A < 0
@@ -25,8 +25,8 @@ fn logDecay(t: u32, head: u32) -> f32 {
   return dt[t * cfg.h + head] * A[head];
 }
 
-// Step 2, parallel over chunks: what chunk c adds to the state by its end,
-// states[c] = Σ_s e^{a_last − a_s} (Δ_s x_s) B_sᵀ. One invocation per (chunk, head, p).
+// Step 2, parallel over chunks: what chunk c adds to the state by its end, as if it had started
+// from zero. One invocation per (chunk, head, p).
 @compute @workgroup_size(64)
 fn chunkStates(@builtin(global_invocation_id) gid: vec3u) {
   let chunks = (cfg.len + cfg.chunk - 1u) / cfg.chunk;
@@ -39,26 +39,17 @@ fn chunkStates(@builtin(global_invocation_id) gid: vec3u) {
   let pp = e % cfg.p;
   let start = c * cfg.chunk;
   let end = min(start + cfg.chunk, cfg.len);
-  var aLast = 0.0;
-  for (var s = start; s < end; s++) {
-    aLast += logDecay(s, head);
-  }
-  var acc: array<f32, 64>;
-  var a = 0.0;
-  for (var s = start; s < end; s++) {
-    a += logDecay(s, head);
-    let w = exp(aLast - a) * dt[s * cfg.h + head] * x[(s * cfg.h + head) * cfg.p + pp];
-    for (var k = 0u; k < cfg.n; k++) {
-      acc[k] += w * B[s * cfg.n + k];
-    }
-  }
+  var acc: array<f32, 64>; // acc[k]: entry (pp, k) of what chunk c adds to head `head`'s state
+  // TODO: step 2 for tokens start … end − 1: what the chunk feeds into the state (Δ_s x_s, with
+  // B_s) as it stands at the chunk's end, each token's part decayed by the ΔA of the tokens after
+  // it in this chunk (logDecay). The state before the chunk is not part of it.
   for (var k = 0u; k < cfg.n; k++) {
     states[e * cfg.n + k] = acc[k];
   }
 }
 
-// Step 3, sequential over chunks: replace each chunk's own part by the state ENTERING the chunk,
-// h_[c] = e^{Σ Δ A over chunk c−1} h_[c−1] + states[c−1]. One invocation per (head, p).
+// Step 3, sequential over chunks: replace each chunk's own part by the state ENTERING the chunk.
+// One invocation per (head, p).
 @compute @workgroup_size(64)
 fn passStates(@builtin(global_invocation_id) gid: vec3u) {
   let e = gid.x;
@@ -69,17 +60,12 @@ fn passStates(@builtin(global_invocation_id) gid: vec3u) {
   let chunks = (cfg.len + cfg.chunk - 1u) / cfg.chunk;
   var carried: array<f32, 64>; // h_[c]: zero before the first chunk
   for (var c = 0u; c < chunks; c++) {
-    var total = 0.0;
-    for (var s = c * cfg.chunk; s < min((c + 1u) * cfg.chunk, cfg.len); s++) {
-      total += logDecay(s, head);
-    }
-    let decay = exp(total); // how much of the state survives chunk c
     for (var k = 0u; k < cfg.n; k++) {
       let at = ((c * cfg.h) * cfg.p + e) * cfg.n + k;
-      let own = states[at];   // step 2 left chunk c's own contribution here
-      states[at] = 0.0;       // TODO: the state entering chunk c is carried[k], not zero
-      // TODO: then carry chunk c into the next one: decay the state and add chunk c's own part
-
+      // TODO: step 3. states[at] holds chunk c's own part (step 2); replace it by the state
+      // ENTERING chunk c, then carry the state on to the next chunk: through all of chunk c it
+      // decays (logDecay, summed over the chunk's tokens), and chunk c's own part is added.
+      states[at] = 0.0;
     }
   }
 }
@@ -94,35 +80,14 @@ fn outputs(@builtin(global_invocation_id) gid: vec3u) {
   }
   let c = l / cfg.chunk;
   let start = c * cfg.chunk;
-  var al = 0.0;
-  for (var s = start; s <= l; s++) {
-    al += logDecay(s, head);
-  }
-  var acc: array<f32, 64>;
+  var acc: array<f32, 64>; // acc[j]: y_l of head `head`, channel j
 
-  // Step 1, the diagonal block, like attention: Σ_{s ≤ l} (C_l · B_s) e^{a_l − a_s} Δ_s x_s.
-  var aS = 0.0;
-  for (var s = start; s <= l; s++) {
-    aS += logDecay(s, head);
-    var cb = 0.0;
-    for (var k = 0u; k < cfg.n; k++) {
-      cb += C[l * cfg.n + k] * B[s * cfg.n + k];
-    }
-    let w = cb * exp(al - aS) * dt[s * cfg.h + head];
-    for (var j = 0u; j < cfg.p; j++) {
-      acc[j] += w * x[(s * cfg.h + head) * cfg.p + j];
-    }
-  }
+  // TODO: step 1, the diagonal block, like attention inside the chunk: every token s from the
+  // chunk's start up to l itself, its Δ_s x_s weighted by how well C_l matches B_s and by the
+  // decay between s and l (logDecay over the tokens after s up to l).
 
-  // Step 4, state to output: the state entering the chunk, decayed by e^{a_l}, read through C_l.
-  let decay = exp(al);
-  for (var j = 0u; j < cfg.p; j++) {
-    var sum = 0.0;
-    for (var k = 0u; k < cfg.n; k++) {
-      sum += C[l * cfg.n + k] * states[((c * cfg.h + head) * cfg.p + j) * cfg.n + k];
-    }
-    acc[j] += decay * sum;
-  }
+  // TODO: step 4, state to output: the state entering chunk c (`states`, after passStates),
+  // decayed from the chunk's start up to l, read out through C_l.
 
   for (var j = 0u; j < cfg.p; j++) {
     y[(l * cfg.h + head) * cfg.p + j] = acc[j];
