@@ -3,7 +3,9 @@
  * recurrence (data-dependent gates, several shapes and chunk sizes, T = 1 and T not a multiple of
  * C); the same under strong decay over a long sequence, where factorising e^{b_t − b_s} as
  * e^{b_t}·e^{−b_s} overflows float32; and RetNet as the special case of a fixed decay per head.
- * The sweep times the learner's kernel over N, then measures each RetNet head's memory horizon
+ * A probe records what one call allocates (buffers, tensors, ONNX graph values) at T = 1024 and
+ * 2048: no T×T decay mask (the parallel form handed in for the chunked one), nothing that grows with
+ * T². The sweep times the learner's kernel over N, then measures each RetNet head's memory horizon
  * with the learner's own kernel (its impulse response) beside 1/(1 − γ_h).
  */
 import type { Tensor } from 'lab';
@@ -14,11 +16,14 @@ import {
   expectNumber,
   expectTensor,
   fail,
+  largestAllocation,
   learner,
   matches,
   messages,
-  seeded
+  seeded,
+  totalBytes
 } from '$lib/lessons/kit';
+import { formatBytes } from '$lib/bench/format';
 import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { CHUNK, DK, DV, memory } from './memory';
 import { gatedReference, retentionReference, retnetGamma, ungatedReference } from './reference';
@@ -42,6 +47,12 @@ const m = messages('13-decay-gates', {
   gamma:
     'retnetGamma({h}) returned {got}; RetNet’s head {h} decays by γ = 1 − 2^(−{exp}) = {want} per token (memory horizon 1/(1 − γ) = {horizon} tokens)',
   retention: 'naive_retention’s decay mask is D_ts = γ^(t−s). {hint}',
+  'tt-buffer':
+    'At T = {t}, gatedAttention made {what}: that grows with T², a decay mask over the whole sequence (the parallel form). The chunked form keeps one C×C mask per chunk and reaches earlier chunks through the state.',
+  'tt-growth':
+    'gatedAttention allocated {small} at T = {t1} and {large} at T = {t2}: doubling T more than tripled its memory, so something grows with T². The chunked form keeps one C×C mask per chunk and reaches earlier chunks through the state.',
+  'memory-ok':
+    'at T = {t2}, C = {chunk}: {large} in all, the largest {largest} (a T×T mask alone would take {mask}); from T = {t1} to {t2} memory grew {ratio}×',
   matches: 'matches the recurrence for T = {cases} with C = {chunks}',
   'strong-ok': '{where}: matches the recurrence; b reaches −{depth} within a chunk and nothing overflows',
   'retnet-ok': 'γ_h = {gammas}: horizons 32, 64, 128, 256 tokens; g_t = ln γ_h gives naive_retention on {heads} heads'
@@ -112,6 +123,36 @@ const CASES = cases(
   ],
   { block: 16, make: (n) => ({ n, dk: 8, dv: 8, chunk: 16 }) }
 );
+
+/**
+ * What one call allocates at T = 1024 and 2048 (C = 64, d = 16, mild gates): no single allocation
+ * of T² bytes (a quarter of a T×T float32 mask; the chunked form's largest, the C×C masks of every
+ * chunk, is T·C floats, 512 KiB at T = 2048), and doubling T may not more than triple the total.
+ */
+const memoryCheck = check({
+  id: 'no-t-by-t',
+  title: 'The chunked form keeps no T×T matrix',
+  async run(ctx) {
+    const f = gatedFn(ctx);
+    const { lab } = ctx;
+    const [t1, t2, d, chunk] = [1024, 2048, 16, 64];
+    const totals: number[] = [];
+    let largest = '';
+    for (const t of [t1, t2]) {
+      const x = { ...seeded(lab, { q: [t, d], k: [t, d], v: [t, d] }, 70), g: logSigmoidGates(lab, t, 73, 2) };
+      const { record } = await ctx.probe(() => f(x.q, x.k, x.v, x.g, chunk));
+      const big = largestAllocation(record);
+      if (big && big.bytes >= t * t) fail(m('tt-buffer', { t, what: big.text }));
+      totals.push(totalBytes(record));
+      largest = big?.text ?? 'nothing';
+    }
+    const [small, large] = totals;
+    const sizes = { t1, t2, small: formatBytes(small), large: formatBytes(large) };
+    if (large > 3 * small) fail(m('tt-growth', sizes));
+    const ratio = (large / Math.max(1, small)).toFixed(2);
+    return m('memory-ok', { ...sizes, chunk, largest, mask: formatBytes(4 * t2 * t2), ratio });
+  }
+});
 
 export const harness: LessonHarness = {
   checks: [
@@ -202,7 +243,8 @@ export const harness: LessonHarness = {
         }
         return m('retnet-ok', { gammas: [0, 1, 2, 3].map(retnetGamma).join(', '), heads });
       }
-    })
+    }),
+    memoryCheck
   ],
   async sweep(ctx, n) {
     const f = gatedFn(ctx);

@@ -36,9 +36,11 @@ fn states(@builtin(global_invocation_id) gid: vec3u) {
     }
     for (var j = 0u; j < p.dv; j++) {
       h[row + j] = s[j];                 // what the queries of this chunk will read
-      // TODO: the whole chunk decays the old state by e^{b_last}.
+      // TODO 1a: by the chunk's end, the state that entered it has decayed (bLast is the chunk's
+      // whole log decay).
     }
-    // TODO: S ← e^{b_last} S + Σ_r e^{b_last − b_r} k_r v_rᵀ. Here: lesson 12's update, no decay.
+    // TODO 1b: and each key r of the chunk has decayed from token r to the chunk's end (b is the
+    // log decay from the chunk's start to r). Here: lesson 12's update, no decay.
     var b = 0.0;
     for (var r = start; r < end; r++) {
       b += g[r];
@@ -57,16 +59,14 @@ fn outputs(@builtin(global_invocation_id) gid: vec3u) {
   if (t >= p.t) {
     return;
   }
-  let start = (t / p.chunk) * p.chunk;
-  let state = (t / p.chunk) * p.dk * p.dv;
-  var bt = 0.0;
-  for (var r = start; r <= t; r++) {
-    bt += g[r];
-  }
-  var acc: array<f32, 64>;
+  let start = (t / p.chunk) * p.chunk;              // the first token of t's chunk
+  let state = (t / p.chunk) * p.dk * p.dv;          // the state entering that chunk, in h
+  var acc: array<f32, 64>;                          // row t of o (dv values), before the scale
 
-  // Earlier chunks, through the state: the state has decayed by e^{b_t} since the chunk began.
-  let fromState = 1.0; // TODO
+  // TODO 2: b_t, the log decay from the chunk's start to token t (itself included).
+
+  // Earlier chunks, through the state that entered this chunk.
+  let fromState = 1.0; // TODO 3: how much has that state decayed by token t?
   for (var i = 0u; i < p.dk; i++) {
     let qi = fromState * q[t * p.dk + i];
     for (var j = 0u; j < p.dv; j++) {
@@ -74,19 +74,9 @@ fn outputs(@builtin(global_invocation_id) gid: vec3u) {
     }
   }
 
-  // This chunk, directly: Σ_{s ≤ t} D_ts (q_t · k_s) v_s with the decay mask D_ts = e^{b_t − b_s}.
-  var bs = 0.0;
-  for (var s = start; s <= t; s++) {
-    bs += g[s];
-    var dot = 0.0;
-    for (var i = 0u; i < p.dk; i++) {
-      dot += q[t * p.dk + i] * k[s * p.dk + i];
-    }
-    let w = dot; // TODO: the decay mask D_ts
-    for (var j = 0u; j < p.dv; j++) {
-      acc[j] += w * v[s * p.dv + j];
-    }
-  }
+  // TODO 4: this chunk, directly: every token s of the chunk that t may see (start … t) adds its
+  // v_s, weighted by the score q_t·k_s and by the decay D_ts from s to t. With strong gates b falls
+  // to −300 within a chunk: every exp you take must stay finite.
 
   for (var j = 0u; j < p.dv; j++) {
     o[t * p.dv + j] = p.scale * acc[j];

@@ -54,16 +54,19 @@ async function onWasm(q: Tensor, k: Tensor, v: Tensor, g: Tensor, C: number): Pr
   const K = a.input('k', [n, C, dk]);
   const V = a.input('v', [n, C, dv]);
   const G = a.input('g', [n, C]);
-  const upper: number[] = [];
-  for (let r = 0; r < C; r++) for (let c = 0; c < C; c++) upper.push(r <= c ? 1 : 0);
-  const b = a.matmul(G, a.constant(upper, [C, C])); // b_t = Σ_{r ≤ t} g_r in the chunk: a cumsum
-  const bLast = a.reduceSum(G, 1); // [n, 1]
+  // TODO 1: b [n, C], the log decay from the chunk's start to each token (itself included), and
+  // bLast [n, 1], the whole chunk's. The graph has no cumulative-sum op: which product of G with
+  // a constant C×C matrix sums each row up to a position? Here: no decay at all.
+  const b = a.mul(G, a.constant(0));
+  const bLast = a.reduceSum(b, 1);
   const future = a.less(a.reshape(a.range(C), [C, 1]), a.reshape(a.range(C), [1, C])); // s > t
-  // TODO: the decay mask D_ts = e^{b_t − b_s} for s ≤ t, else 0. This is lesson 12's 0/1 mask.
+  // TODO 2: the decay mask D [n, C, C]: D_ts is how much of token s is left at token t, for s ≤ t,
+  // and 0 for the future. With strong gates b falls to −300 in a chunk: every exp must stay finite.
+  // Here: lesson 12's 0/1 mask.
   const D = a.where(future, a.constant(0), a.constant(1));
   const intra = a.matmul(a.mul(a.matmul(Q, a.transpose(K, [0, 2, 1])), D), V); // [n, C, dv]
   // What each chunk adds to the state by its end: Σ_s e^{b_last − b_s} k_s v_sᵀ.
-  const kDecayed = K; // TODO: by the chunk's end, key s has decayed by e^{b_last − b_s}
+  const kDecayed = K; // TODO 3: key s, as much of it as is left at the chunk's end
   const added = a.matmul(a.transpose(kDecayed, [0, 2, 1]), V); // [n, dk, dv]
   for (const x of [intra, added, b, bLast]) a.output(x);
   const qs = chunked(q, [n, C, dk]);
@@ -81,7 +84,7 @@ async function onWasm(q: Tensor, k: Tensor, v: Tensor, g: Tensor, C: number): Pr
   const last = r1[bLast.name].data;
   for (let c = 1; c < n; c++) {
     const [now, before] = [c * size, (c - 1) * size];
-    const keep = 1; // TODO: a whole chunk decays the state by e^{b_last} (last[c − 1])
+    const keep = 1; // TODO 4: what is left of the state after a whole chunk (last[c − 1] is its b_last)
     for (let e = 0; e < size; e++) S[now + e] = keep * S[before + e] + add[before + e];
   }
 
@@ -91,7 +94,7 @@ async function onWasm(q: Tensor, k: Tensor, v: Tensor, g: Tensor, C: number): Pr
   const Bz = z.input('b', [n, C]);
   const Sz = z.input('s', [n, dk, dv]);
   const Iz = z.input('intra', [n, C, dv]);
-  const qDecayed = Qz; // TODO: since the chunk began, the state has decayed by e^{b_t} (Bz is b)
+  const qDecayed = Qz; // TODO 5: the state has decayed since the chunk began, by token t (Bz is b)
   const out = z.mul(z.add(Iz, z.matmul(qDecayed, Sz)), z.constant(1 / Math.sqrt(dk)));
   z.output(out);
   const S_ = { shape: [n, dk, dv], data: S };
