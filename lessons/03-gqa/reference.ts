@@ -20,7 +20,13 @@ function block(x: T, index: number, rows: number, cols: number) {
   return { shape: [rows, cols], data };
 }
 
-export function mhaRepeated(q: T, k: T, v: T, map: (h: number, H: number, g: number) => number = grouped): Out {
+export function mhaRepeated(
+  q: T,
+  k: T,
+  v: T,
+  map: (h: number, H: number, g: number) => number = grouped,
+  scale?: number
+): Out {
   const [H, d] = q.shape;
   const [g, n] = k.shape;
   const o = { shape: [H, d], data: new Float64Array(H * d) };
@@ -29,7 +35,7 @@ export function mhaRepeated(q: T, k: T, v: T, map: (h: number, H: number, g: num
     const kRep = block(k, kv, n, d);
     const vRep = block(v, kv, n, d);
     // One new query at the end of the sequence: causal attention sees every cached token.
-    const oh = runKernel('attention', { q: block(q, h, 1, d), k: kRep, v: vRep }, { causal: true }).o;
+    const oh = runKernel('attention', { q: block(q, h, 1, d), k: kRep, v: vRep }, { causal: true, scale }).o;
     o.data.set(oh.data, h * d);
   }
   return o;

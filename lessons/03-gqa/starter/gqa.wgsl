@@ -38,22 +38,15 @@ fn combine(lid: u32, value: f32, isMax: bool) -> f32 {
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let h = wg.x;                          // query head
-  let kv = u32(kvOf[h]);                 // the KV head its group shares
-  let cache = kv * p.n * p.d;            // start of that head's keys and values
-  let qh = h * p.d;
-  let row = h * p.n;
+  let qh = h * p.d;                      // its query q[qh..qh+d) and output o[qh..qh+d)
+  let row = h * p.n;                     // its scores: scores[row + j] for cached token j
 
-  // 1. Scores s_j = q_h · k_j / √d over all N cached tokens, each thread taking every 64th one.
+  // TODO 1. Which KV head does query head h read (kvOf holds kvHead's answer for every h, as f32)?
+  //         Where do that head's N cached keys start in kCache, and its values in vCache? Both are
+  //         [g, N, d]: no query head has a copy of its own.
+  // TODO 2. The scores of q_h against those N cached keys, scaled by p.scale, each thread taking
+  //         every 64th token, into scores[row + j]; and the largest this thread saw, in m.
   var m = -3.4e38;
-  for (var j = lid; j < p.n; j += WG) {
-    var s = 0.0;
-    for (var c = 0u; c < p.d; c++) {
-      s += q[qh + c] * kCache[cache + j * p.d + c];
-    }
-    s *= p.scale;
-    scores[row + j] = s;
-    m = max(m, s);
-  }
   let rowMax = combine(lid, m, true);
 
   // 2. e_j = exp(s_j − max) and their sum ℓ.
@@ -66,12 +59,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   storageBarrier();  // every e_j is in memory before other threads read it in step 3
   let total = combine(lid, l, false);
 
-  // 3. o_h = Σ_j e_j v_j / ℓ, each thread taking every 64th column.
-  for (var c = lid; c < p.d; c += WG) {
-    var acc = 0.0;
-    for (var j = 0u; j < p.n; j++) {
-      acc += scores[row + j] * vCache[cache + j * p.d + c];
-    }
-    o[qh + c] = acc / total;
-  }
+  // TODO 3. o_h: the values of the same KV head weighted by e_j / ℓ (ℓ is total), each thread
+  //         taking every 64th of the d columns. Until then o stays 0.
 }

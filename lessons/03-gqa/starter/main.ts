@@ -15,9 +15,9 @@ export const G = 2;
 
 /** The KV head that query head h (0 ≤ h < H) reads, when H query heads share g KV heads. */
 export function kvHead(h: number, H: number, g: number): number {
-  // TODO: which KV head does query head h read? GQA shares each KV head among a group of
-  // CONSECUTIVE query heads (see Step 2). This line deals the heads out round robin instead.
-  return h % g;
+  // TODO: which KV head does query head h read? GQA shares each KV head among a group of H/g
+  // CONSECUTIVE query heads (see Step 2), the layout of real checkpoints.
+  return 0;
 }
 
 /** Bytes of a KV cache (lesson 02): L layers, g KV heads of dimension d, N tokens, b bytes each. */
@@ -69,29 +69,12 @@ async function decodeOnnx(q: Tensor, cache: Extract<Cache, { kind: 'wasm' }>, ma
   const { g, n } = cache;
   if (heads % g !== 0) throw new Error(`H = ${heads} query heads cannot be split into g = ${g} equal groups`);
   const size = heads / g; // query heads per group
-  // Stack the queries of each KV head's group: packed[kv] is [size, d]; order[r] is the head in row r.
-  const packed = tensors.zeros([g, size, d]);
-  const order: number[] = [];
-  for (let kv = 0; kv < g; kv++) {
-    const group = map.flatMap((x, h) => (x === kv ? [h] : []));
-    if (group.length !== size)
-      throw new Error(
-        `kvHead gives KV head ${kv} ${group.length} query heads; with H = ${heads} and g = ${g}, each group has H/g = ${size}`
-      );
-    for (const h of group) {
-      packed.data.set(q.data.subarray(h * d, (h + 1) * d), order.length * d);
-      order.push(h);
-    }
-  }
-  const gr = onnx.graph();
-  const K = gr.input('k', [g, n, d]);
-  // Scores [g, N, size]: for each KV head, its N keys against the queries of its group at once.
-  const s = gr.mul(gr.matmul(K, gr.transpose(gr.input('q', [g, size, d]), [0, 2, 1])), gr.constant(1 / Math.sqrt(d)));
-  const p = gr.softmax(s, 1); // over the N cached tokens
-  const out = gr.matmul(gr.transpose(p, [0, 2, 1]), gr.input('v', [g, n, d])); // [g, size, d]
-  gr.output(out);
-  const result = (await onnx.run(gr, { q: packed, k: cache.k, v: cache.v }))[out.name];
-  const o = tensors.zeros([heads, d]);
-  order.forEach((h, r) => o.data.set(result.data.subarray(r * d, (r + 1) * d), h * d));
-  return o;
+  // TODO: GQA on WASM, with one MatMul per KV head for its whole group.
+  //  1. Stack the queries of each KV head's group (map[h] is the KV head of query head h) into
+  //     one [g, size, d] tensor, remembering which query head went into which row.
+  //  2. A graph over it and the cache's k and v, [g, N, d] each, used as they are (no copy of a
+  //     KV head per query head): for every KV head, its N keys against its group's queries at
+  //     once, scaled by 1/√d, a softmax over the N cached tokens, and the weighted values.
+  //  3. Put each result row back in its query head's row of o, [H, d].
+  return tensors.zeros([heads, d]);
 }
