@@ -48,7 +48,7 @@ describe('the example lesson of the README', async () => {
 
   test('its hints are two or three, and every mutant fails naming its mistake', async () => {
     const { meta } = parseReadme(`${DIR}/README.md`, readFileSync(join(DIR, 'README.md'), 'utf8'));
-    expect(meta.hints?.length).toBeGreaterThanOrEqual(2);
+    expect(meta.hints.length).toBeGreaterThanOrEqual(2);
     const raw = Object.fromEntries(
       readdirSync(join(DIR, 'mutants')).flatMap((name) =>
         readdirSync(join(DIR, 'mutants', name)).map((f) => [

@@ -62,6 +62,10 @@ describe.each(all.map((l) => [l.slug, l] as const))('lesson %s', (slug, lesson) 
     }
   });
 
+  test('has a mutant suite of at least three plausible mistakes', () => {
+    expect(lesson.mutants.length).toBeGreaterThanOrEqual(3);
+  });
+
   const wasmMutants = lesson.mutants.filter((m) => (m.backends ?? lesson.meta.runtimes).includes('wasm'));
   test.each(wasmMutants.map((m) => [m.name, m] as const))(
     'mutant %s fails a check, naming the mistake (wasm)',

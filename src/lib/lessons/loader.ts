@@ -76,7 +76,7 @@ function load(): Lesson[] {
         starter: files.starter,
         solution,
         solved: Object.keys(files.solution).sort(),
-        hintsHtml: (meta.hints ?? []).map((h, i) => renderMarkdown(`${dir}/README.md (hint ${i + 1})`, h)),
+        hintsHtml: meta.hints.map((h, i) => renderMarkdown(`${dir}/README.md (hint ${i + 1})`, h)),
         mutants: parseMutants(dir, filesUnder(`/lessons/${slug}/mutants/`, mutantFiles), solution)
       };
     })

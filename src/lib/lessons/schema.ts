@@ -38,7 +38,7 @@ export const frontmatterSchema = z.strictObject({
    * Graded hints, revealed one at a time before the solution, each nearer to the answer
    * (Markdown with math). They say what to think about, not the code to type.
    */
-  hints: z.array(z.string().min(1)).min(2).max(3).optional()
+  hints: z.array(z.string().min(1)).min(2).max(3)
 });
 
 /** A mutant's mutant.json: the text its failure message must contain, and where it runs. */

@@ -14,6 +14,9 @@ charts:
   time: t
   memory: m
 memoryExponent: 2
+hints:
+  - "Where does the time go?"
+  - "Count the pairs."
 ---
 Prose.
 `;
@@ -27,6 +30,7 @@ describe('lesson format', () => {
   });
 
   test.each([
+    ['  - "Count the pairs."\n', '', 'frontmatter field "hints"'],
     ['part: A', 'part: Z', 'frontmatter field "part"'],
     ['  n: [64, 128]', '  n: [128, 64]', 'frontmatter field "sweep.n": must be increasing'],
     ['memoryExponent: 2\n', '', 'frontmatter field "memoryExponent"'],
