@@ -7,8 +7,7 @@ import { tensors, type Tensor } from 'lab';
 export function softmax(scores: Tensor): Tensor {
   const s = scores.data;
   const p = tensors.zeros(scores.shape);
-  let max = -Infinity;
-  max = s[0];
+  const max = s[0];
   let sum = 0;
   for (let j = 0; j < s.length; j++) {
     p.data[j] = Math.exp(s[j] - max);
