@@ -54,6 +54,8 @@ export function sampleOf(wall: number, device: DeviceTime | null): { ms: number;
 
 /** A sample shorter than this is below what the clocks resolve (100 µs in a sandboxed page): batch it. */
 export const MIN_SAMPLE_MS = 2;
+/** The most back-to-back calls one sample may hold. */
+export const MAX_BATCH = 100_000;
 
 export type TimingEnv = Pick<SweepEnv, 'now' | 'tracker' | 'takeDeviceTime' | 'mark' | 'releaseSince'>;
 
@@ -98,8 +100,22 @@ export async function timeRepeats(run: () => unknown, env: TimingEnv, warmup: nu
     last = await once(1);
     if (last.sample.ms >= MIN_SAMPLE_MS) keep(last);
   }
-  const inner =
-    last.sample.ms >= MIN_SAMPLE_MS ? 1 : Math.min(1000, Math.ceil(MIN_SAMPLE_MS / Math.max(last.sample.ms, 0.01)));
+  let inner =
+    last.sample.ms >= MIN_SAMPLE_MS
+      ? 1
+      : Math.min(MAX_BATCH, Math.ceil(MIN_SAMPLE_MS / Math.max(last.sample.ms, 0.01)));
+  // A call far below the clock's resolution can still read 0 ms after that first guess: grow the
+  // batch until a sample lasts long enough to be measured (a 0 ms point would be listed as measured
+  // and never drawn).
+  while (inner > 1 && inner < MAX_BATCH && samples.length < repeats) {
+    const r = await once(inner);
+    // r.sample.ms is the mean of one call; the batch as a whole must last MIN_SAMPLE_MS.
+    if (r.sample.ms * inner >= MIN_SAMPLE_MS) {
+      keep(r);
+      break;
+    }
+    inner = Math.min(MAX_BATCH, r.sample.ms > 0 ? Math.ceil(MIN_SAMPLE_MS / r.sample.ms) : inner * 10);
+  }
   while (samples.length < repeats) keep(await once(inner));
   return { samples, walls, timer, peak, inner };
 }

@@ -147,6 +147,16 @@ describe('timeRepeats', () => {
     expect(calls).toBe(61);
     r.samples.forEach((ms) => expect(ms).toBeCloseTo(0.1, 9));
   });
+
+  test('a call far below a coarse clock grows its batch until a sample can be measured (never 0 ms)', async () => {
+    const e = env(() => 0);
+    // A clock that resolves 0.1 ms, as in a sandboxed page, and a call of 0.5 µs.
+    const coarse = { ...e.env, now: () => Math.floor(e.env.now() / 0.1 + 1e-9) * 0.1 };
+    const r = await timeRepeats(() => void e.advance(0.0005), coarse, 1, 3);
+    expect(r.inner).toBeGreaterThanOrEqual(2 / 0.0005 / 2);
+    r.samples.forEach((ms) => expect(ms).toBeGreaterThan(0));
+    r.samples.forEach((ms) => expect(ms).toBeCloseTo(0.0005, 4));
+  });
 });
 
 describe('sampleOf', () => {

@@ -22,7 +22,12 @@ export function createEngine(ort: OrtModule, maxSessions = 8) {
     const key = `${ep}:${hash(model)}`;
     let s = sessions.get(key);
     if (!s) {
-      s = ort.InferenceSession.create(model, { executionProviders: [ep], graphOptimizationLevel: 'all' });
+      // Warnings about the learner's graph (an unused constant, say) are not errors of the page.
+      s = ort.InferenceSession.create(model, {
+        executionProviders: [ep],
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3
+      });
       sessions.set(key, s);
       s.catch(() => sessions.delete(key));
       // Keep a few graphs: a sweep builds one per sequence length.
