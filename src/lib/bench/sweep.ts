@@ -104,19 +104,19 @@ export async function timeRepeats(run: () => unknown, env: TimingEnv, warmup: nu
     last.sample.ms >= MIN_SAMPLE_MS
       ? 1
       : Math.min(MAX_BATCH, Math.ceil(MIN_SAMPLE_MS / Math.max(last.sample.ms, 0.01)));
-  // A call far below the clock's resolution can still read 0 ms after that first guess: grow the
-  // batch until a sample lasts long enough to be measured (a 0 ms point would be listed as measured
-  // and never drawn).
-  while (inner > 1 && inner < MAX_BATCH && samples.length < repeats) {
+  // Every sample must last MIN_SAMPLE_MS as a whole. The first guess can be wrong both ways: a call
+  // far below the clock's resolution still reads 0 ms in a batch of 200, and a first call slowed by
+  // compilation or a collection makes a fast call look long enough alone. A sample that is too short
+  // is not kept: the batch grows and the sample is taken again (a 0 ms point would be listed as
+  // measured and never drawn).
+  while (samples.length < repeats) {
     const r = await once(inner);
-    // r.sample.ms is the mean of one call; the batch as a whole must last MIN_SAMPLE_MS.
-    if (r.sample.ms * inner >= MIN_SAMPLE_MS) {
-      keep(r);
-      break;
+    if (r.sample.ms * inner < MIN_SAMPLE_MS - 1e-9 && inner < MAX_BATCH) {
+      inner = Math.min(MAX_BATCH, r.sample.ms > 0 ? Math.ceil(MIN_SAMPLE_MS / r.sample.ms) : inner * 10);
+      continue;
     }
-    inner = Math.min(MAX_BATCH, r.sample.ms > 0 ? Math.ceil(MIN_SAMPLE_MS / r.sample.ms) : inner * 10);
+    keep(r);
   }
-  while (samples.length < repeats) keep(await once(inner));
   return { samples, walls, timer, peak, inner };
 }
 

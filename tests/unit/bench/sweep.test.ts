@@ -157,6 +157,23 @@ describe('timeRepeats', () => {
     r.samples.forEach((ms) => expect(ms).toBeGreaterThan(0));
     r.samples.forEach((ms) => expect(ms).toBeCloseTo(0.0005, 4));
   });
+
+  test('a first call slowed by compilation does not leave later, fast samples unbatched at 0 ms', async () => {
+    const e = env(() => 0);
+    const coarse = { ...e.env, now: () => Math.floor(e.env.now() / 0.1 + 1e-9) * 0.1 };
+    let first = true;
+    const r = await timeRepeats(
+      () => {
+        e.advance(first ? 5 : 0.0005);
+        first = false;
+      },
+      coarse,
+      1,
+      3
+    );
+    expect(r.samples).toHaveLength(3);
+    r.samples.forEach((ms) => expect(ms).toBeGreaterThan(0));
+  });
 });
 
 describe('sampleOf', () => {
