@@ -48,7 +48,9 @@ export const mutantSchema = z.strictObject({
   /** Text that a failing check's message must contain. */
   expect: z.string().min(1),
   /** Backends the mutant is tried on; default every runtime of the lesson. */
-  backends: z.array(z.enum(BACKENDS)).min(1).optional()
+  backends: z.array(z.enum(BACKENDS)).min(1).optional(),
+  /** The mistake as edits of the solution: each `find` must occur exactly once in its file. */
+  edits: z.array(z.strictObject({ file: z.string().min(1), find: z.string().min(1), replace: z.string() })).min(1)
 });
 
 export type MutantSpec = z.infer<typeof mutantSchema>;
@@ -192,54 +194,52 @@ export function checkNumbers(folders: { slug: string; number: number }[], planne
 
 export interface Mutant extends MutantSpec {
   name: string;
-  /** The solution with the mutant's files laid over it. */
+  /** The solution with the mutant's edits applied. */
   files: Record<string, string>;
 }
 
 /**
- * A lesson's mutants from `mutants/<name>/`: mutant.json plus overlay files, each of which must be
- * a file of the lesson (and differ from the solution's). Plausible wrong or shortcut versions of
- * the solution; the lessons test proves each fails a check with the named message.
+ * A lesson's mutants from `mutants/<name>.json`: plausible wrong or shortcut versions of the
+ * solution, written as edits of it (so a mutant reads as its mistake, not as a copy of the
+ * solution). The lessons test proves each fails a check with the named message.
  */
 export function parseMutants(dir: string, raw: Record<string, string>, solution: Record<string, string>): Mutant[] {
-  const byName = new Map<string, Record<string, string>>();
-  for (const [path, text] of Object.entries(raw)) {
-    const [name, file] = path.split('/');
-    if (!byName.has(name)) byName.set(name, {});
-    byName.get(name)![file] = text;
-  }
-  return [...byName.entries()]
+  return Object.entries(raw)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, files]) => {
-      const where = `${dir}/mutants/${name}`;
-      if (!('mutant.json' in files)) throw new LessonFormatError(where, 'has no mutant.json');
+    .map(([file, text]) => {
+      const where = `${dir}/mutants/${file}`;
+      const name = file.replace(/\.json$/, '');
       let json: unknown;
       try {
-        json = JSON.parse(files['mutant.json']);
+        json = JSON.parse(text);
       } catch (e) {
-        throw new LessonFormatError(`${where}/mutant.json`, `is not valid JSON: ${(e as Error).message}`);
+        throw new LessonFormatError(where, `is not valid JSON: ${(e as Error).message}`);
       }
       const spec = mutantSchema.safeParse(json);
       if (!spec.success) {
         const issue = spec.error.issues[0];
-        throw new LessonFormatError(
-          `${where}/mutant.json`,
-          `field "${issue.path.join('.') || '(root)'}": ${issue.message}`
-        );
+        throw new LessonFormatError(where, `field "${issue.path.join('.') || '(root)'}": ${issue.message}`);
       }
-      const overlay = Object.fromEntries(Object.entries(files).filter(([f]) => f !== 'mutant.json'));
-      if (Object.keys(overlay).length === 0) throw new LessonFormatError(where, 'changes no file of the solution');
-      for (const [file, text] of Object.entries(overlay)) {
-        if (!(file in solution)) {
+      const files = { ...solution };
+      for (const [i, edit] of spec.data.edits.entries()) {
+        const source = files[edit.file];
+        if (source === undefined) {
+          throw new LessonFormatError(where, `edit ${i + 1}: ${edit.file} is not a file of the lesson`);
+        }
+        const at = source.indexOf(edit.find);
+        if (at < 0 || source.indexOf(edit.find, at + 1) >= 0) {
           throw new LessonFormatError(
-            `${where}/${file}`,
-            `is not a file of the lesson (${Object.keys(solution).join(', ')})`
+            where,
+            `edit ${i + 1}: its "find" text must occur exactly once in ${edit.file} (${at < 0 ? 'not found' : 'found more than once'})`
           );
         }
-        if (sameText(text, solution[file])) {
-          throw new LessonFormatError(`${where}/${file}`, 'equals the solution apart from whitespace');
+        files[edit.file] = source.slice(0, at) + edit.replace + source.slice(at + edit.find.length);
+      }
+      for (const name of new Set(spec.data.edits.map((e) => e.file))) {
+        if (sameText(files[name], solution[name])) {
+          throw new LessonFormatError(where, `its edits leave ${name} equal to the solution apart from whitespace`);
         }
       }
-      return { name, ...spec.data, files: { ...solution, ...overlay } };
+      return { name, ...spec.data, files };
     });
 }

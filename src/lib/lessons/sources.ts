@@ -8,9 +8,9 @@ export const readmes = raw(import.meta.glob('/lessons/*/README.md', { query: '?r
 export const codeFiles = raw(
   import.meta.glob(['/lessons/*/starter/*', '/lessons/*/solution/*'], { query: '?raw', import: 'default', eager: true })
 );
-/** Mutants: lessons/NN-slug/mutants/<name>/mutant.json and the solution files it overlays. */
+/** Mutants: lessons/NN-slug/mutants/<name>.json, each a mistake written as edits of the solution. */
 export const mutantFiles = raw(
-  import.meta.glob('/lessons/*/mutants/*/*', { query: '?raw', import: 'default', eager: true })
+  import.meta.glob('/lessons/*/mutants/*.json', { query: '?raw', import: 'default', eager: true })
 );
 export const memoryModules = import.meta.glob('/lessons/*/memory.ts', { eager: true });
 

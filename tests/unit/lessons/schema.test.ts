@@ -1,6 +1,6 @@
 /** A malformed lesson fails the build with a message naming the file and the field. */
 import { describe, expect, test } from 'vitest';
-import { checkFiles, checkNumbers, numberOf, parseReadme } from '$lib/lessons/schema';
+import { checkFiles, checkNumbers, numberOf, parseMutants, parseReadme } from '$lib/lessons/schema';
 
 const good = `---
 title: T
@@ -114,6 +114,31 @@ describe('lesson identity', () => {
   test('control characters in a README fail its parse', () => {
     expect(() => parseReadme('lessons/99-x/README.md', '---\ntitle: x\n---\n$\tilde q$')).toThrow(
       'lessons/99-x/README.md: has a control character at line 4, column 2 (U+0009)'
+    );
+  });
+});
+
+describe('mutants', () => {
+  const solution = { 'main.ts': 'const a = 1;\nconst b = a;\n' };
+  const mutant = (edits: unknown) => JSON.stringify({ mistake: 'm', expect: 'e', edits });
+  test('edits are applied to the solution', () => {
+    const [m] = parseMutants(
+      'lessons/99-x',
+      { 'off.json': mutant([{ file: 'main.ts', find: '= 1', replace: '= 2' }]) },
+      solution
+    );
+    expect(m.name).toBe('off');
+    expect(m.files['main.ts']).toBe('const a = 2;\nconst b = a;\n');
+  });
+  test('a find that is missing or ambiguous, or an edit that changes nothing, names the mutant', () => {
+    const one = (edits: unknown) => () => parseMutants('lessons/99-x', { 'bad.json': mutant(edits) }, solution);
+    expect(one([{ file: 'main.ts', find: 'zzz', replace: '' }])).toThrow(
+      'lessons/99-x/mutants/bad.json: edit 1: its "find" text must occur exactly once in main.ts (not found)'
+    );
+    expect(one([{ file: 'main.ts', find: 'const', replace: 'let' }])).toThrow('found more than once');
+    expect(one([{ file: 'other.ts', find: 'a', replace: 'b' }])).toThrow('other.ts is not a file of the lesson');
+    expect(one([{ file: 'main.ts', find: '= 1;', replace: '=  1;' }])).toThrow(
+      'equal to the solution apart from whitespace'
     );
   });
 });
