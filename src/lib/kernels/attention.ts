@@ -16,6 +16,11 @@ export interface AttentionOptions {
   scale?: number;
   /** Sliding window w: each query sees only its w most recent keys (itself included). Needs causal. */
   window?: number;
+  /**
+   * Attention sinks s (StreamingLLM): with a window, the first s keys stay visible to every query
+   * that has reached them, so query i sees key j iff j ≤ i and (i − j < w or j < s). Needs window.
+   */
+  sinks?: number;
 }
 
 export interface AttentionInputs {
@@ -78,8 +83,32 @@ export function visibleKeys(i: number, T: number, S: number, opts: ResolvedAtten
   return [lo, Math.max(lo, hi)];
 }
 
+/** The sink count, checked: an integer ≥ 0, and only beside a window (without one every key is visible anyway). */
+function resolveSinks(kernel: string, sinks: number | undefined, window: number | undefined): number {
+  if (sinks === undefined) return 0;
+  if (!Number.isInteger(sinks) || sinks < 0) {
+    throw new Error(`${kernel}: option sinks must be an integer ≥ 0, got ${String(sinks)}`);
+  }
+  if (window === undefined) throw new Error(`${kernel}: option sinks needs a window (sinks only matter beside one)`);
+  return sinks;
+}
+
+/**
+ * The keys query i sees, in increasing order: the window's range [lo, hi) from `visibleKeys`,
+ * preceded by the sinks [0, min(s, lo)) that the window has left behind (never a key after the
+ * query, so a sink is only visible once the query has reached it).
+ */
+function visibleList(i: number, T: number, S: number, opts: ResolvedAttentionOptions, sinks: number): number[] {
+  const [lo, hi] = visibleKeys(i, T, S, opts);
+  const keys: number[] = [];
+  for (let j = 0; j < Math.min(sinks, lo, hi); j++) keys.push(j);
+  for (let j = lo; j < hi; j++) keys.push(j);
+  return keys;
+}
+
 export function attention(inputs: AttentionInputs, options: AttentionOptions = {}): { o: Tensor } {
   const opts = resolveAttention('attention', inputs, options);
+  const sinks = resolveSinks('attention', options.sinks, opts.window);
   const { q, k, v } = inputs;
   const [T, d] = q.shape;
   const [S, dv] = v.shape;
@@ -87,11 +116,11 @@ export function attention(inputs: AttentionInputs, options: AttentionOptions = {
   const scores = new Float64Array(S);
 
   for (let i = 0; i < T; i++) {
-    const [lo, hi] = visibleKeys(i, T, S, opts);
-    if (lo === hi) continue; // fully masked: leave zeros instead of 0/0 = NaN
+    const keys = visibleList(i, T, S, opts, sinks);
+    if (keys.length === 0) continue; // fully masked: leave zeros instead of 0/0 = NaN
 
     let rowMax = -Infinity;
-    for (let j = lo; j < hi; j++) {
+    for (const j of keys) {
       let dot = 0;
       for (let c = 0; c < d; c++) dot += q.data[i * d + c] * k.data[j * d + c];
       scores[j] = dot * opts.scale;
@@ -101,11 +130,11 @@ export function attention(inputs: AttentionInputs, options: AttentionOptions = {
     // Subtracting the row max leaves softmax unchanged (it cancels between numerator and
     // denominator) but keeps exp() ≤ 1, so large scores cannot overflow to Infinity.
     let denominator = 0;
-    for (let j = lo; j < hi; j++) {
+    for (const j of keys) {
       scores[j] = Math.exp(scores[j] - rowMax);
       denominator += scores[j];
     }
-    for (let j = lo; j < hi; j++) {
+    for (const j of keys) {
       const weight = scores[j] / denominator;
       for (let c = 0; c < dv; c++) o.data[i * dv + c] += weight * v.data[j * dv + c];
     }

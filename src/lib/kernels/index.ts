@@ -13,6 +13,7 @@ import {
   gatedDeltaRule
 } from './gated-delta';
 import { type GatedLinearAttentionInputs, gatedLinearAttention } from './gated';
+import { type MobaInputs, type MobaOptions, mobaAttention } from './moba';
 import { type LinearAttentionInputs, type LinearAttentionOptions, LINEAR_FORMS, linearAttention } from './linear';
 import { type SelectiveScanInputs, type SelectiveScanOptions, SCAN_FORMS, selectiveScan } from './ssm';
 import type { Tensor } from './tensor';
@@ -22,6 +23,7 @@ export type { Tensor } from './tensor';
 export { tensor, zeros, randn, uniform, mulberry32, maxAbsDiff, formatShape } from './tensor';
 export { attention, gqaAttention } from './attention';
 export { flashAttention } from './flash';
+export { mobaAttention, mobaSelectedBlocks, pooledKeys } from './moba';
 export { linearAttention } from './linear';
 export { gatedLinearAttention } from './gated';
 export { deltaRule } from './delta';
@@ -37,6 +39,7 @@ export interface KernelSignatures {
   attention: { inputs: AttentionInputs; options: AttentionOptions; outputs: { o: Tensor } };
   gqa_attention: { inputs: GqaInputs; options: AttentionOptions; outputs: { o: Tensor } };
   flash_attention: { inputs: AttentionInputs; options: FlashAttentionOptions; outputs: { o: Tensor } };
+  moba_attention: { inputs: MobaInputs; options: MobaOptions; outputs: { o: Tensor } };
   linear_attention: { inputs: LinearAttentionInputs; options: LinearAttentionOptions; outputs: { o: Tensor } };
   gated_linear_attention: {
     inputs: GatedLinearAttentionInputs;
@@ -94,14 +97,15 @@ const QKV = ['q', 'k', 'v'];
 const entries: (KernelEntry & { name: KernelName })[] = [
   {
     name: 'attention',
-    description: 'Softmax attention o = softmax(q kᵀ · scale, masked) v; causal by default, optional sliding window.',
+    description:
+      'Softmax attention o = softmax(q kᵀ · scale, masked) v; causal by default, optional sliding window, and sinks (the first keys kept beside a window).',
     inputs: QKV,
     outputs: ['o'],
     run(inputs, options = {}) {
       const kernel = 'attention';
       const { q, k, v } = pickInputs(kernel, inputs, QKV);
-      const reader = new OptionReader(kernel, options, ['causal', 'scale', 'window']);
-      return attention({ q, k, v }, attentionOptions(reader));
+      const reader = new OptionReader(kernel, options, ['causal', 'scale', 'window', 'sinks']);
+      return attention({ q, k, v }, { ...attentionOptions(reader), sinks: reader.number('sinks') });
     }
   },
   {
@@ -126,6 +130,22 @@ const entries: (KernelEntry & { name: KernelName })[] = [
       const { q, k, v } = pickInputs(kernel, inputs, QKV);
       const reader = new OptionReader(kernel, options, ['causal', 'scale', 'window', 'blockSize']);
       return flashAttention({ q, k, v }, { ...attentionOptions(reader), blockSize: reader.number('blockSize') });
+    }
+  },
+  {
+    name: 'moba_attention',
+    description:
+      'MoBA: causal attention over the current key block and the topk − 1 earlier blocks whose mean key scores highest against the query.',
+    inputs: QKV,
+    outputs: ['o'],
+    run(inputs, options = {}) {
+      const kernel = 'moba_attention';
+      const { q, k, v } = pickInputs(kernel, inputs, QKV);
+      const reader = new OptionReader(kernel, options, ['blockSize', 'topk', 'scale']);
+      return mobaAttention(
+        { q, k, v },
+        { blockSize: reader.number('blockSize'), topk: reader.number('topk'), scale: reader.number('scale') }
+      );
     }
   },
   {

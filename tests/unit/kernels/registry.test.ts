@@ -8,6 +8,7 @@ import {
   gqaAttention,
   kernels,
   linearAttention,
+  mobaAttention,
   runKernel,
   selectiveScan,
   type Tensor
@@ -19,6 +20,7 @@ const NAMES = [
   'attention',
   'gqa_attention',
   'flash_attention',
+  'moba_attention',
   'linear_attention',
   'gated_linear_attention',
   'delta_rule',
@@ -57,6 +59,11 @@ const cases: Record<
     inputs: qkv,
     options: { blockSize: 2, scale: 0.5 },
     expected: () => flashAttention(qkv, { blockSize: 2, scale: 0.5 }).o
+  },
+  moba_attention: {
+    inputs: qkv,
+    options: { blockSize: 2, topk: 2 },
+    expected: () => mobaAttention(qkv, { blockSize: 2, topk: 2 }).o
   },
   linear_attention: {
     inputs: qkv,
