@@ -43,3 +43,25 @@ export function logLogSlope(x0: number, y0: number, x1: number, y1: number): num
   if (x0 <= 0 || x1 <= 0 || y0 <= 0 || y1 <= 0 || x0 === x1) return 1;
   return Math.log(y1 / y0) / Math.log(x1 / x0);
 }
+
+/**
+ * The least-squares slope of log y against log x over all the points: the exponent k of the
+ * best fit y ∝ x^k, which is how a time chart's growth is read (1 for O(N), 2 for O(N²)). Fitted
+ * to every measured point rather than drawn through one, so one noisy point moves it only a
+ * little. Undefined below three points or when every x is the same (two points always "fit").
+ */
+export function fittedLogLogSlope(points: readonly { x: number; y: number }[]): number | undefined {
+  const usable = points.filter((p) => p.x > 0 && p.y > 0 && Number.isFinite(p.x) && Number.isFinite(p.y));
+  if (usable.length < 3) return undefined;
+  const xs = usable.map((p) => Math.log(p.x));
+  const ys = usable.map((p) => Math.log(p.y));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sxx += (xs[i] - mx) ** 2;
+    sxy += (xs[i] - mx) * (ys[i] - my);
+  }
+  return sxx > 0 ? sxy / sxx : undefined;
+}

@@ -1,10 +1,12 @@
 /**
  * chart.js configuration for the two sweep charts: time vs N and memory vs N, on log–log axes
  * (x as log2 N), so that N² is a straight line of slope 2. Measured series are solid with markers;
- * analytic curves, guides and device limits are dashed and say what they are in the legend.
+ * analytic curves, guides and device limits are dashed and say what they are in the legend. Each
+ * measured series with three points or more carries its fitted log–log slope in its legend entry.
  */
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import { formatBytes, formatMs, formatN } from '$lib/bench/format';
+import { fittedLogLogSlope } from '$lib/bench/stats';
 import type { SweepPoint } from '$lib/bench/types';
 import { t } from '$lib/i18n';
 
@@ -54,8 +56,13 @@ export function datasets(input: ChartInput): ChartDataset<'line', Pt[]>[] {
       .filter((p) => p.series === series && p.status === 'measured')
       .map((p) => ({ x: Math.log2(p.n), y: measuredValue(kind, p) ?? NaN }))
       .filter((p) => p.y > 0);
+    // The exponent of the best fit through every measured point: how the series grows with N.
+    const slope = fittedLogLogSlope(data.map((p) => ({ x: 2 ** p.x, y: p.y })));
     out.push({
-      label: t('chart.measured', { series }),
+      label:
+        slope === undefined
+          ? t('chart.measured', { series })
+          : t('chart.measuredSlope', { series, slope: slope.toFixed(2) }),
       data,
       borderColor: PALETTE[i % PALETTE.length],
       backgroundColor: PALETTE[i % PALETTE.length],

@@ -81,6 +81,7 @@ export const en = {
   'chart.ms': 'time (ms, median)',
   'chart.bytes': 'bytes',
   'chart.measured': '{series} (measured)',
+  'chart.measuredSlope': '{series} (measured) · fitted slope {slope}',
   'chart.analytic': 'analytic model',
   'chart.guide': '∝ N{k} through your largest point',
   'chart.limit': 'device limit: {name}',
