@@ -28,10 +28,6 @@ export interface ComingLesson {
 }
 
 export const coming: ComingLesson[] = [
-  { number: 7, title: 'Sliding windows, dilation and global tokens', part: 'C' },
-  { number: 8, title: 'KV eviction: attention sinks and heavy hitters', part: 'C' },
-  { number: 9, title: 'MoBA: gated block attention', part: 'C' },
-  { number: 10, title: 'NSA: compress, select, slide', part: 'C' },
   { number: 18, title: 'Routing and capacity in sparse MoE', part: 'E' },
   { number: 19, title: 'Load balancing: auxiliary loss vs bias', part: 'E' },
   { number: 20, title: 'Hybrid budgeting: Jamba, Zamba, Samba, MiniMax-01', part: 'F' },
