@@ -227,3 +227,40 @@ test('an exam link hides the hints and solution of the lessons it names, until t
   await expect(page.getByTestId('show-solution')).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+test('presenter mode steps through the prose by section, shows the QR code on a key, and leaves the page as it was', async ({
+  page
+}) => {
+  const errors = watchErrors(page);
+  await page.goto('/lessons/01-attention');
+  await waitForBadge(page);
+  const headings = page.getByTestId('prose').locator('.body > h2');
+  const total = await headings.count();
+  expect(total).toBeGreaterThanOrEqual(2);
+
+  await page.getByTestId('presenter-toggle').click();
+  await expect(page.getByTestId('presenter-keys')).toContainText('Esc leave');
+  const section = page.getByTestId('presenter-section');
+  await expect(section).toHaveAttribute('data-index', '0');
+  // One section at a time: the introduction shows no h2 at all.
+  await expect(headings.filter({ visible: true })).toHaveCount(0);
+
+  await page.keyboard.press('ArrowRight');
+  await expect(section).toHaveAttribute('data-index', '1');
+  await expect(headings.filter({ visible: true })).toHaveCount(1);
+  await expect(headings.filter({ visible: true })).toHaveText((await headings.first().textContent()) ?? '');
+  await page.keyboard.press('n');
+  await expect(section).toHaveAttribute('data-index', '2');
+  await page.keyboard.press('p');
+  await expect(section).toHaveAttribute('data-index', '1');
+
+  await page.keyboard.press('q');
+  await expect(page.getByTestId('share-qr').locator('svg')).toBeVisible();
+  await page.keyboard.press('q');
+  await expect(page.getByTestId('share-qr')).toHaveCount(0);
+
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('presenter-keys')).toHaveCount(0);
+  await expect(headings.filter({ visible: true })).toHaveCount(total);
+  expect(errors).toEqual([]);
+});
