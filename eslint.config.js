@@ -34,7 +34,9 @@ export default ts.config(
   {
     ignores: [
       'build/',
+      'build-*/',
       '.svelte-kit/',
+      '.svelte-kit-*/',
       'node_modules/',
       'test-results/',
       'bench-results/',

@@ -23,11 +23,21 @@ const csp = {
   'form-action': ['self']
 };
 
+/**
+ * Hosting under a sub-path (GitHub Pages serves a project at /<repository>/): build with
+ * BASE_PATH=/<sub-path>. Such a build goes to build-<name>/ through its own .svelte-kit folder, so it
+ * can sit beside the root build (the tests build both).
+ */
+const base = process.env.BASE_PATH ?? '';
+const suffix = base ? `-${base.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}` : '';
+
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
   preprocess: vitePreprocess(),
   kit: {
-    adapter: adapter({ fallback: undefined, strict: true }),
+    adapter: adapter({ pages: `build${suffix}`, assets: `build${suffix}`, fallback: undefined, strict: true }),
+    outDir: `.svelte-kit${suffix}`,
+    paths: { base },
     prerender: { handleHttpError: 'fail', handleMissingId: 'fail' },
     csp: { mode: 'hash', directives: csp }
   }

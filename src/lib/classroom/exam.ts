@@ -29,9 +29,9 @@ export function examHides(slug: string): boolean {
   return progress.exam()?.lessons.includes(slug) ?? false;
 }
 
-/** The class link a teacher hands out: the site's root with the lessons, or 'off'. */
-export function examLink(origin: string, lessons: string[] | 'off'): string {
-  const url = new URL('/', origin);
+/** The class link a teacher hands out: the site's root (under its base path) with the lessons, or 'off'. */
+export function examLink(origin: string, lessons: string[] | 'off', root = '/'): string {
+  const url = new URL(root, origin);
   url.searchParams.set(EXAM_PARAM, lessons === 'off' ? 'off' : lessons.join(','));
   return url.toString().replace(/%2C/g, ',');
 }
