@@ -16,7 +16,9 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list']],
-  use: { baseURL: `http://localhost:${port}`, trace: 'off' },
+  // The service worker is tested on its own (offline.spec.ts allows it); elsewhere it would only
+  // add its precache downloads to every test's first page.
+  use: { baseURL: `http://localhost:${port}`, trace: 'off', serviceWorkers: 'block' },
   webServer: {
     command: `npx vite preview --port ${port} --strictPort`,
     url: `http://localhost:${port}`,

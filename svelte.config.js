@@ -6,7 +6,7 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
  * of SvelteKit's inline scripts). Its pages connect to nothing but their own origin. Learner code
  * runs in a sandbox frame that is a document of its own (frame-src 'self'), with its own, stricter
  * policy; onnxruntime and Monaco run in workers loaded from this origin.
- * @type {import('@sveltejs/kit').CspDirectives}
+ * @type {NonNullable<NonNullable<import('@sveltejs/kit').KitConfig['csp']>['directives']>}
  */
 const csp = {
   'default-src': ['self'],
@@ -28,7 +28,7 @@ const csp = {
  * BASE_PATH=/<sub-path>. Such a build goes to build-<name>/ through its own .svelte-kit folder, so it
  * can sit beside the root build (the tests build both).
  */
-const base = process.env.BASE_PATH ?? '';
+const base = /** @type {'' | `/${string}`} */ (process.env.BASE_PATH ?? '');
 const suffix = base ? `-${base.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}` : '';
 
 /** @type {import('@sveltejs/kit').Config} */
@@ -38,6 +38,8 @@ const config = {
     adapter: adapter({ pages: `build${suffix}`, assets: `build${suffix}`, fallback: undefined, strict: true }),
     outDir: `.svelte-kit${suffix}`,
     paths: { base },
+    // The service worker comes from @vite-pwa/sveltekit (vite.config.ts), registered by the page.
+    serviceWorker: { register: false },
     prerender: { handleHttpError: 'fail', handleMissingId: 'fail' },
     csp: { mode: 'hash', directives: csp }
   }

@@ -2,7 +2,8 @@
  * A plain static server for a built SpeedLab, as any static host would serve it: files from a
  * folder, under an optional sub-path, `page` answered by `page.html` (as GitHub Pages does), and the
  * cross-origin isolation headers that give onnxruntime-web its WASM threads (leave them out with
- * --no-isolation to see what the page says without them). Used by the tests of a sub-path build.
+ * --no-isolation to see what the page says without them), and long-lived caching of the hashed
+ * files under _app/immutable/. Used by the tests of a sub-path build and of offline use.
  *
  * Usage: node scripts/serve.mjs [--dir build] [--base /speedlab] [--port 4300] [--no-isolation]
  */
@@ -74,6 +75,11 @@ createServer((req, res) => {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
     return;
   }
-  res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+  // Hashed files never change: a browser may keep them (and so open the sandbox page offline).
+  const immutable = url.pathname.includes('/_app/immutable/');
+  res.writeHead(200, {
+    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache'
+  });
   createReadStream(file).pipe(res);
 }).listen(port, () => console.log(`serving ${root} at http://localhost:${port}${base}/`));

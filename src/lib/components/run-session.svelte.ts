@@ -49,6 +49,17 @@ type Incoming =
   | { kind: 'check'; result: CheckResult }
   | { kind: 'error'; error: LearnerError };
 
+/** Every attached session, so that the page can tell whether any run is in progress (an update waits for it). */
+// Membership need not be reactive: what renders reads each session's own (reactive) `running`.
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
+const sessions = new Set<RunSession>();
+
+/** Whether a run is in progress anywhere on the page (reactive: reads each session's state). */
+export function anyRunning(): boolean {
+  for (const s of sessions) if (s.running) return true;
+  return false;
+}
+
 export class RunSession {
   /** The mode of the run in progress, or null when the page is free. */
   mode = $state<RunMode | null>(null);
@@ -86,9 +97,11 @@ export class RunSession {
   /** Make the sandbox (browser only: call from onMount). */
   attach(): void {
     this.#sandbox ??= new Sandbox();
+    sessions.add(this);
   }
 
   dispose(): void {
+    sessions.delete(this);
     this.#token++;
     this.#sandbox?.dispose();
     this.#sandbox = null;

@@ -101,6 +101,17 @@ export const en = {
   'presenter.sections': 'Sections',
   'presenter.previous': '← Previous section',
   'presenter.next': 'Next section →',
+  'offline.prepare': 'Make available offline (downloads {size})',
+  'offline.precached':
+    'Pages, lessons and the app’s code are already kept in this browser; this adds the CPU backend’s engine and the editor’s type checker.',
+  'offline.notYet': 'Pages and lessons are being kept in this browser for offline use.',
+  'offline.fetching': 'Downloading for offline use: {done} of {total}…',
+  'offline.ready':
+    'Available offline: pages, lessons, the editor and the CPU backend ({size} of large files) are kept in this browser.',
+  'offline.error': 'Could not finish: {reason}. Try again when online.',
+  'offline.update': 'A new version of SpeedLab is ready.',
+  'offline.updateApply': 'Reload to update',
+  'offline.updateAfterRun': 'Reload after the run',
   'hints.title': 'Hints',
   'hints.label': 'Hint {n} of {total}',
   'hints.first': 'Stuck? Show a hint (1 of {total})',
