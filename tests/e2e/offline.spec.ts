@@ -6,6 +6,9 @@
  */
 import { expect, test } from '@playwright/test';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { waitForBadge, waitIdle, watchErrors } from './helpers';
 
 test.skip(() => test.info().project.name !== 'wasm', 'offline use is tested on the CPU backend');
@@ -14,8 +17,8 @@ test.use({ serviceWorkers: 'allow' });
 const PORT = 4330;
 const SITE = `http://localhost:${PORT}`;
 
-function serve(): ChildProcess {
-  return spawn('node', ['scripts/serve.mjs', '--dir', 'build', '--port', String(PORT)], { stdio: 'ignore' });
+function serve(dir = 'build'): ChildProcess {
+  return spawn('node', ['scripts/serve.mjs', '--dir', dir, '--port', String(PORT)], { stdio: 'ignore' });
 }
 
 async function up(): Promise<void> {
@@ -73,5 +76,42 @@ test('after one visit and "Make available offline", the site works with the serv
     expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to fetch/.test(e))).toEqual([]);
   } finally {
     server.kill();
+  }
+});
+
+test('a new deployment shows "update available", and the update waits for the run in progress', async ({ page }) => {
+  test.setTimeout(180_000);
+  // A copy of the site whose service worker can be changed, as a new deployment changes it.
+  const dir = mkdtempSync(join(tmpdir(), 'speedlab-deploy-'));
+  cpSync('build', dir, { recursive: true });
+  const server = serve(dir);
+  try {
+    await up();
+    const errors = watchErrors(page);
+    await page.goto(`${SITE}/lessons/01-attention`);
+    await waitForBadge(page);
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await page.reload();
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    await waitForBadge(page);
+    await expect(page.getByTestId('update-available')).toHaveCount(0);
+
+    // The next deployment: a different service worker script.
+    appendFileSync(join(dir, 'sw.js'), '\n// the next deployment\n');
+    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.update()));
+    await expect(page.getByTestId('update-available')).toBeVisible({ timeout: 60_000 });
+
+    // During a run the update cannot be applied; after it, it can.
+    await page.getByTestId('run').click();
+    await expect(page.getByTestId('update-apply')).toBeDisabled();
+    await page.getByTestId('stop').click();
+    await expect(page.getByTestId('update-apply')).toBeEnabled();
+    await page.getByTestId('update-apply').click();
+    await expect(page.getByTestId('update-available')).toHaveCount(0, { timeout: 30_000 });
+    await waitForBadge(page);
+    expect(errors).toEqual([]);
+  } finally {
+    server.kill();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
