@@ -8,6 +8,7 @@ import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import { formatBytes, formatMs, formatN } from '$lib/bench/format';
 import { fittedLogLogSlope } from '$lib/bench/stats';
 import type { SweepPoint } from '$lib/bench/types';
+import { logAxisHooks } from './log-ticks';
 import { t } from '$lib/i18n';
 
 /** Okabe–Ito: distinguishable with the common forms of colour blindness. */
@@ -150,13 +151,14 @@ export function chartConfig(input: ChartInput): ChartConfiguration<'line', Pt[]>
           type: 'logarithmic',
           title: { display: true, text: input.kind === 'time' ? t('chart.ms') : t('chart.bytes') },
           ticks: { callback: (v) => fmt(Number(v)) },
+          afterDataLimits: input.kind === 'time' ? logAxisHooks.afterDataLimits : undefined,
           afterBuildTicks:
             input.kind === 'memory'
               ? (axis) => {
                   const ticks = powerOfFourTicks(axis.min, axis.max);
                   if (ticks.length >= 2) axis.ticks = ticks;
                 }
-              : undefined
+              : logAxisHooks.afterBuildTicks
         }
       }
     }
