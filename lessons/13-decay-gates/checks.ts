@@ -5,7 +5,9 @@
  * e^{b_t}·e^{−b_s} overflows float32; and RetNet as the special case of a fixed decay per head.
  * A probe records what one call allocates (buffers, tensors, ONNX graph values) at T = 1024 and
  * 2048: no T×T decay mask (the parallel form handed in for the chunked one), nothing that grows with
- * T². The sweep times the learner's kernel over N, then measures each RetNet head's memory horizon
+ * T². GLA's vector gate (g [T, dk], one log decay per key channel) is checked the same way against
+ * the registry's vector-gated recurrence, mild and strong gates, with its own allocation probe. The
+ * sweep times the learner's kernel over N, then measures each RetNet head's memory horizon
  * with the learner's own kernel (its impulse response) beside 1/(1 − γ_h).
  */
 import type { Tensor } from 'lab';
@@ -26,7 +28,7 @@ import {
 import { formatBytes } from '$lib/bench/format';
 import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { CHUNK, DK, DV, memory } from './memory';
-import { gatedReference, retentionReference, retnetGamma, ungatedReference } from './reference';
+import { gatedReference, retentionReference, retnetGamma, ungatedReference, vectorReference } from './reference';
 
 type Gated = (q: Tensor, k: Tensor, v: Tensor, g: Tensor, chunk?: number) => Promise<Tensor>;
 type Gamma = (h: number) => number;
@@ -55,7 +57,25 @@ const m = messages('13-decay-gates', {
     'at T = {t2}, C = {chunk}: {large} in all, the largest {largest} (a T×T mask alone would take {mask}); from T = {t1} to {t2} memory grew {ratio}×',
   matches: 'matches the recurrence for T = {cases} with C = {chunks}',
   'strong-ok': '{where}: matches the recurrence; b reaches −{depth} within a chunk and nothing overflows',
-  'retnet-ok': 'γ_h = {gammas}: horizons 32, 64, 128, 256 tokens; g_t = ln γ_h gives naive_retention on {heads} heads'
+  'retnet-ok': 'γ_h = {gammas}: horizons 32, 64, 128, 256 tokens; g_t = ln γ_h gives naive_retention on {heads} heads',
+  'v-ungated':
+    'vectorGatedAttention returns linear attention WITHOUT gates: row i of S (key channel i) must decay by e^{g_ti} at every token.',
+  'v-scalar':
+    'vectorGatedAttention returns the scalar-gated layer with channel 0’s gate for every channel: each key channel i has its own log decay g[t, i], so row i of S decays by its own e^{b_ti}.',
+  'v-first-chunk':
+    'Row {row} is in the first chunk, which reads no state: the per-channel decay inside a chunk is wrong. Channel i of the score q_t·k_s carries e^{b_ti − b_si}, with b_ti the sum of g[·, i] from the chunk’s start to t.',
+  'v-state-read':
+    'The first chunk (rows 0–{last}) is right; row {row}, in chunk 1, is not: the state is read or built without its per-channel decay. A query reads row i of the state scaled by e^{b_ti}, and key s enters row i scaled by e^{b_last,i − b_si}.',
+  'v-state-carry':
+    'Chunks 0 and 1 are right, row {row} in chunk {index} is not: carried through a whole chunk, row i of the state must decay too, by e^{b_last,i}: S ← diag(e^{b_last}) S + Σ_s diag(e^{b_last − b_s}) k_s v_sᵀ.',
+  'v-matches':
+    'matches the vector-gated recurrence (g [T, dk]) for T = {cases} with C = {chunks}, and under strong decay (b reaches −{depth} in a chunk) at T = {strong}',
+  'v-tt-buffer':
+    'At T = {t}, vectorGatedAttention made {what}: that grows with T², a score or decay matrix over the whole sequence (the parallel form). The chunked form keeps one dk×dv state per chunk and a C-token window.',
+  'v-tt-growth':
+    'vectorGatedAttention allocated {small} at T = {t1} and {large} at T = {t2}: doubling T more than tripled its memory, so something grows with T². Keep one dk×dv state per chunk.',
+  'v-memory-ok':
+    'at T = {t2}, C = {chunk}: {large} in all, the largest {largest} (a T×T float32 matrix alone would take {mask}); from T = {t1} to {t2} memory grew {ratio}×'
 });
 
 const SIGNATURE = 'gatedAttention(q, k, v, g, chunk): Promise<Tensor>';
@@ -65,6 +85,8 @@ const TOLERANCE = { atol: 1e-4, rtol: 1e-4 };
 const F32_MAX_EXP = Math.log(3.4028234663852886e38);
 
 const gatedFn = (ctx: LessonContext) => learner<Gated>(ctx, 'gatedAttention', SIGNATURE);
+const vectorFn = (ctx: LessonContext) =>
+  learner<Gated>(ctx, 'vectorGatedAttention', 'vectorGatedAttention(q, k, v, g, chunk): Promise<Tensor>');
 const gammaFn = (ctx: LessonContext) => learner<Gamma>(ctx, 'retnetGamma', 'retnetGamma(h: number): number');
 
 /** Data-dependent gates α_t = σ(z_t + shift) in (0, 1), stored as log decays g_t = ln α_t. */
@@ -85,6 +107,22 @@ function strongGates(lab: Lab, t: number, seed: number): Tensor {
   );
 }
 
+/** GLA's gates [T, dk]: mild, α = σ(z + 2) per channel, or strong, α ≤ e^{−2} per channel. */
+function vectorGates(lab: Lab, t: number, dk: number, seed: number, strong: boolean): Tensor {
+  const z = lab.tensors.randn([t, dk], seed).data;
+  const gate = strong ? (x: number) => -(2 + 3 * Math.abs(x)) : (x: number) => -Math.log1p(Math.exp(-(x + 2)));
+  return lab.tensors.from([t, dk], Array.from(z, gate));
+}
+
+/** The same gates' channel 0, as a scalar gate [T]: the answer of code that ignores the other channels. */
+function channelZero(lab: Lab, g: Tensor): Tensor {
+  const [t, dk] = g.shape;
+  return lab.tensors.from(
+    [t],
+    Array.from({ length: t }, (_, r) => g.data[r * dk])
+  );
+}
+
 /** The most negative in-chunk cumulative log decay b, for the overflow hint. */
 function deepestB(g: Tensor, chunk: number): number {
   let deepest = 0;
@@ -94,6 +132,28 @@ function deepestB(g: Tensor, chunk: number): number {
     deepest = Math.min(deepest, b);
   }
   return deepest;
+}
+
+/** The most negative in-chunk cumulative log decay over every channel of g [T, dk]. */
+function deepestVectorB(g: Tensor, chunk: number): number {
+  const [t, dk] = g.shape;
+  let deepest = 0;
+  for (let i = 0; i < dk; i++) {
+    for (let start = 0; start < t; start += chunk) {
+      let b = 0;
+      for (let r = start; r < Math.min(start + chunk, t); r++) b += g.data[r * dk + i];
+      deepest = Math.min(deepest, b);
+    }
+  }
+  return deepest;
+}
+
+/** The vector gate's version of whereHint. */
+function vectorWhere(firstMismatch: number, dv: number, chunk: number) {
+  const row = Math.floor(firstMismatch / dv);
+  if (row < chunk) return m('v-first-chunk', { row });
+  const index = Math.floor(row / chunk);
+  return index >= 2 ? m('v-state-carry', { row, index }) : m('v-state-read', { row, last: chunk - 1 });
 }
 
 /** Where the first wrong row sits says which decay is missing: inside the first chunk, or across chunks. */
@@ -151,6 +211,87 @@ const memoryCheck = check({
     if (large > 3 * small) fail(m('tt-growth', sizes));
     const ratio = (large / Math.max(1, small)).toFixed(2);
     return m('memory-ok', { ...sizes, chunk, largest, mask: formatBytes(4 * t2 * t2), ratio });
+  }
+});
+
+/** GLA's vector gate: own cases, T = 1 and T not a multiple of C included. */
+const VECTOR_CASES = cases(
+  [
+    { n: 1, dk: 8, dv: 8, chunk: 16 },
+    { n: 40, dk: 16, dv: 8, chunk: 16 },
+    { n: 100, dk: 32, dv: 16, chunk: 32 },
+    { n: 130, dk: 64, dv: 64, chunk: 64 }
+  ],
+  { block: 16, make: (n) => ({ n, dk: 8, dv: 8, chunk: 16 }) }
+);
+
+const vectorCheck = check({
+  id: 'vector-gates',
+  title: 'GLA’s vector gate: one decay per key channel equals the recurrence',
+  async run(ctx) {
+    const f = vectorFn(ctx);
+    const { lab } = ctx;
+    const strong = { n: 256, dk: 16, dv: 16, chunk: 64 };
+    let depth = '';
+    for (const [i, { n, dk, dv, chunk }] of [...VECTOR_CASES, strong].entries()) {
+      const isStrong = i === VECTOR_CASES.length;
+      const qkv = seeded(lab, { q: [n, dk], k: [n, dk], v: [n, dv] }, 80 + 10 * i);
+      const x = { ...qkv, g: vectorGates(lab, n, dk, 83 + 10 * i, isStrong) };
+      const where = `g [T, dk], T = ${n}, dk = ${dk}, dv = ${dv}, C = ${chunk}${isStrong ? ', α ≤ e^{−2}' : ''}`;
+      const o = expectTensor(await f(x.q, x.k, x.v, x.g, chunk), [n, dv], `vectorGatedAttention (${where})`);
+      const bad = o.data.findIndex((y) => !Number.isFinite(y));
+      const at = { where, row: Math.floor(bad / dv), value: o.data[bad] };
+      if (bad >= 0 && isStrong) {
+        depth = (-deepestVectorB(x.g, chunk)).toFixed(0);
+        const factorised = m('factorised', { depth, maxExp: F32_MAX_EXP.toFixed(1) }).text;
+        fail(m('overflow', { ...at, factorised }));
+      }
+      if (bad >= 0) fail(m('not-finite', at));
+      const scale = 1 / Math.sqrt(dk);
+      expectClose(
+        lab,
+        o,
+        vectorReference(x.q, x.k, x.v, x.g, scale),
+        TOLERANCE,
+        where,
+        'vectorGatedAttention',
+        (_, c) => {
+          if (matches(lab, o, ungatedReference(x.q, x.k, x.v, scale), TOLERANCE)) return m('v-ungated');
+          if (matches(lab, o, gatedReference(x.q, x.k, x.v, channelZero(lab, x.g), scale), TOLERANCE))
+            return m('v-scalar');
+          return vectorWhere(c.firstMismatch, dv, chunk);
+        }
+      );
+      if (isStrong) depth = (-deepestVectorB(x.g, chunk)).toFixed(0);
+    }
+    const chunks = [...new Set(VECTOR_CASES.map((c) => c.chunk))].join(', ');
+    return m('v-matches', { cases: VECTOR_CASES.map((c) => c.n).join(', '), chunks, depth, strong: strong.n });
+  }
+});
+
+/** The vector gate's allocations at T = 1024 and 2048 (C = 64, d = 16): as the scalar probe above. */
+const vectorMemoryCheck = check({
+  id: 'vector-no-t-by-t',
+  title: 'The vector-gated chunked form keeps no T×T matrix',
+  async run(ctx) {
+    const f = vectorFn(ctx);
+    const { lab } = ctx;
+    const [t1, t2, d, chunk] = [1024, 2048, 16, 64];
+    const totals: number[] = [];
+    let largest = '';
+    for (const t of [t1, t2]) {
+      const x = { ...seeded(lab, { q: [t, d], k: [t, d], v: [t, d] }, 90), g: vectorGates(lab, t, d, 93, false) };
+      const { record } = await ctx.probe(() => f(x.q, x.k, x.v, x.g, chunk));
+      const big = largestAllocation(record);
+      if (big && big.bytes >= t * t) fail(m('v-tt-buffer', { t, what: big.text }));
+      totals.push(totalBytes(record));
+      largest = big?.text ?? 'nothing';
+    }
+    const [small, large] = totals;
+    const sizes = { t1, t2, small: formatBytes(small), large: formatBytes(large) };
+    if (large > 3 * small) fail(m('v-tt-growth', sizes));
+    const ratio = (large / Math.max(1, small)).toFixed(2);
+    return m('v-memory-ok', { ...sizes, chunk, largest, mask: formatBytes(4 * t2 * t2), ratio });
   }
 });
 
@@ -244,7 +385,9 @@ export const harness: LessonHarness = {
         return m('retnet-ok', { gammas: [0, 1, 2, 3].map(retnetGamma).join(', '), heads });
       }
     }),
-    memoryCheck
+    memoryCheck,
+    vectorCheck,
+    vectorMemoryCheck
   ],
   async sweep(ctx, n) {
     const f = gatedFn(ctx);

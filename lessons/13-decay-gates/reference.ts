@@ -7,8 +7,9 @@
  *   mask D_ts = γ_h^{t−s}, γ_h = 1 − 2^{−5−h}, scale d^{−1/2}. The registry has no retention entry:
  *   a fixed γ is the scalar gate g_t = ln γ_h for every t, and its parallel form builds exactly
  *   D_ts = exp(G_t − G_s) = γ_h^{t−s}.
- * What the registry lacks: GLA's vector gate (one α per key channel, fla's naive_recurrent_gla with
- * gk [T, dk]); this lesson, like Mamba-2, uses one scalar gate per token.
+ * - GLA's vector gate (fla's naive_recurrent_gla with gk [T, dk]): the same registry entry with g of
+ *   shape [T, dk], S_t = diag(e^{g_t}) S_{t−1} + k_t v_tᵀ, one log decay per key channel.
+ * Cost: O(T·dk·dv) per recurrent call, O(T²·d) for the parallel RetNet form (T ≤ 300 here).
  */
 import { runKernel, tensor } from '$lib/kernels';
 
@@ -38,4 +39,9 @@ export function retentionReference(h: number, q: T, k: T, v: T) {
   const scale = 1 / Math.sqrt(q.shape[1]);
   return runKernel('gated_linear_attention', { q: toF64(q), k: toF64(k), v: toF64(v), g }, { scale, form: 'parallel' })
     .o;
+}
+
+/** GLA with a vector gate: g [T, dk], one log decay per key channel (the float64 recurrence). */
+export function vectorReference(q: T, k: T, v: T, g: T, scale: number) {
+  return gatedReference(q, k, v, g, scale);
 }

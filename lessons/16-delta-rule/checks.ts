@@ -3,7 +3,9 @@
  * shapes, T = 1 and d_k ≠ d_v included), their chunkwise graph against the same recurrence (T = 1
  * and T not a multiple of the chunk included), and the overwrite test: with orthonormal keys and
  * β = 1, the delta rule must return the latest value written under a key, where linear attention
- * returns old + new. The sweep times the delta rule over N and plots recall accuracy against the
+ * returns old + new. Gated DeltaNet (the delta rule under a forget gate) is checked against the
+ * registry's gated_delta_rule, with hints for the gate in the wrong place, and by a forgetting test:
+ * one gated overwrite replaces one key in full while every other key fades by α. The sweep times the delta rule over N and plots recall accuracy against the
  * number of pairs.
  */
 import type { Tensor } from 'lab';
@@ -19,12 +21,21 @@ import {
   messages
 } from '$lib/lessons/kit';
 import { formatBytes } from '$lib/bench/format';
+import { uniform } from '$lib/kernels';
 import { type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { inputs, orthonormal, stateCount } from './inputs';
 import { CHUNK, D, memory } from './memory';
-import { addingReference, deltaReference, linearReference, readBeforeWriteReference } from './reference';
+import {
+  addingReference,
+  deltaReference,
+  gatedDeltaReference,
+  linearReference,
+  misplacedGateReference,
+  readBeforeWriteReference
+} from './reference';
 
 type Delta = (q: Tensor, k: Tensor, v: Tensor, beta: Tensor) => Promise<Tensor>;
+type Gated = (q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor) => Promise<Tensor>;
 type Chunked = (q: Tensor, k: Tensor, v: Tensor, beta: Tensor, chunkSize: number) => Promise<Tensor>;
 type RecallTask = { q: Tensor; k: Tensor; v: Tensor; beta: Tensor };
 type MakeTask = (pairs: number, dk: number, beta: number, seed: number) => RecallTask;
@@ -51,7 +62,20 @@ const m = messages('16-delta-rule', {
   recurrent: 'matches for T = {cases}, d_k ≠ d_v included (max |Δ| = {worst}; tolerance 1e-4 + 1e-4·|expected|)',
   chunked: 'equals the recurrence for C = {chunks}, T not a multiple of C (max |Δ| = {worst})',
   overwrite:
-    'your delta rule returns the new value (max |Δ| = {err}); linear attention returns old + new, off by {linear} from the new value'
+    'your delta rule returns the new value (max |Δ| = {err}); linear attention returns old + new, off by {linear} from the new value',
+  'nothing-written': 'gatedDeltaRule returns 0 everywhere: nothing is ever written into S.',
+  'gate-ignored':
+    'Your output equals the delta rule WITHOUT its gate: multiply the state by α_t = e^{g_t} at every token, before the write.',
+  'after-write':
+    'Your output equals S_t = α_t (S_{t−1} + β_t k_t (v_t − S_{t−1}ᵀ k_t)ᵀ): the decay is applied after the write, so the new value fades too. Forget first, then write: S_t = α_t (I − β_t k_t k_tᵀ) S_{t−1} + β_t k_t v_tᵀ.',
+  'erase-undecayed':
+    'Your output equals S_t = α_t S_{t−1} + β_t k_t (v_t − S_{t−1}ᵀ k_t)ᵀ: the decay is forgotten on the erase term, which removes the unfaded value from a faded state. Recall from the faded state: δ = β_t (v_t − (α_t S_{t−1})ᵀ k_t).',
+  gated: 'matches gated_delta_rule for T = {cases}, d_k ≠ d_v included, α_t ∈ (0.7, 1) (max |Δ| = {worst})',
+  'forget-where': 'Gated overwrite of key 2 with α = {alpha}, read at token {token}: {what}',
+  'forget-edited': 'key 2, just overwritten: expected its new value in full',
+  'forget-faded': 'key 0, untouched: expected its value faded by α',
+  forget:
+    'one gated overwrite (α = {alpha}, β = 1): key 2 returns its new value (max |Δ| = {edited}) and key 0 returns α times its value (max |Δ| = {faded}); without the gate key 0 would still return all of it'
 });
 
 // Long recurrences accumulate float32 rounding (SYLLABUS §3.12 and §5: 1e-4 for the linear family
@@ -62,6 +86,8 @@ const READ_BACK = { atol: 1e-4, rtol: 0 };
 const fmt = (x: number) => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : x.toPrecision(3));
 
 const deltaFn = (ctx: LessonContext) => learner<Delta>(ctx, 'deltaRule', 'deltaRule(q, k, v, beta): Promise<Tensor>');
+const gatedFn = (ctx: LessonContext) =>
+  learner<Gated>(ctx, 'gatedDeltaRule', 'gatedDeltaRule(q, k, v, beta, g): Promise<Tensor>');
 const chunkedFn = (ctx: LessonContext) =>
   learner<Chunked>(ctx, 'deltaRuleChunked', 'deltaRuleChunked(q, k, v, beta, chunkSize): Promise<Tensor>');
 
@@ -85,6 +111,116 @@ const CHUNK_CASES = cases(
   ],
   { block: 8, make: (n) => ({ n, dk: 8, dv: 8, C: 8 }) }
 );
+
+/** Forget gates α_t ∈ (0.7, 1), stored as log gates g_t = ln α_t. */
+function gates(ctx: LessonContext, T: number, seed: number): Tensor {
+  return ctx.lab.tensors.from(
+    [T],
+    Array.from(uniform([T], seed, 0.7, 1).data, (a) => Math.log(a))
+  );
+}
+
+const gatedCheck = check({
+  id: 'gated',
+  title: 'Gated DeltaNet matches the float64 reference',
+  async run(ctx) {
+    const gated = gatedFn(ctx);
+    const { lab } = ctx;
+    let worst = 0;
+    for (const [i, { n: T, dk, dv }] of RECURRENT_CASES.entries()) {
+      const { q, k, v, beta } = inputs(ctx, T, dk, dv, 500 + 10 * i);
+      const g = gates(ctx, T, 505 + 10 * i);
+      const want = gatedDeltaReference(q, k, v, beta, g);
+      const o = await gated(q, k, v, beta, g);
+      const where = `T = ${T}, d_k = ${dk}, d_v = ${dv}`;
+      const t = expectClose(lab, o, want, TOLERANCE, where, 'gatedDeltaRule', (t) => {
+        if (t.data.every((x) => x === 0)) return m('nothing-written');
+        if (matches(lab, t, deltaReference(q, k, v, beta), TOLERANCE)) return m('gate-ignored');
+        if (matches(lab, t, misplacedGateReference(q, k, v, beta, g, 'after-write'), TOLERANCE))
+          return m('after-write');
+        if (matches(lab, t, misplacedGateReference(q, k, v, beta, g, 'erase-undecayed'), TOLERANCE)) {
+          return m('erase-undecayed');
+        }
+        return null;
+      });
+      worst = Math.max(worst, lab.tensors.compare(t, want).maxAbsError);
+    }
+    return m('gated', { cases: RECURRENT_CASES.map((c) => c.n).join(', '), worst: fmt(worst) });
+  }
+});
+
+/**
+ * Six orthonormal keys written with β = 1 and no decay; token 6 overwrites key 2 under a gate
+ * α = 0.5 and reads key 2 back; token 7 (k = 0, β = 0, no decay) reads key 0. Gated DeltaNet
+ * returns key 2's new value in full and α times key 0's value.
+ */
+const forgetCheck = check({
+  id: 'forget',
+  title: 'The gate forgets everything a little; the delta rule replaces one key in full',
+  async run(ctx) {
+    const gated = gatedFn(ctx);
+    const { tensors } = ctx.lab;
+    const [dk, pairs, alpha] = [16, 6, 0.5];
+    const keys = orthonormal(ctx, pairs, dk, 600);
+    const values = tensors.randn([pairs + 1, dk], 601).data; // row 6: the new value of key 2
+    const T = pairs + 2;
+    const [q, k, v] = [0, 1, 2].map(() => new Float32Array(T * dk));
+    const beta = new Float32Array(T);
+    const g = new Float32Array(T);
+    for (let w = 0; w <= pairs; w++) {
+      const key = w < pairs ? w : 2;
+      k.set(keys.subarray(key * dk, (key + 1) * dk), w * dk);
+      v.set(values.subarray(w * dk, (w + 1) * dk), w * dk);
+      beta[w] = 1;
+    }
+    g[pairs] = Math.log(alpha);
+    q.set(keys.subarray(2 * dk, 3 * dk), pairs * dk);
+    q.set(keys.subarray(0, dk), (pairs + 1) * dk);
+    const args = [q, k, v].map((x) => tensors.from([T, dk], x));
+    const o = expectTensor(
+      await gated(args[0], args[1], args[2], tensors.from([T], beta), tensors.from([T], g)),
+      [T, dk],
+      'gatedDeltaRule'
+    );
+    const row = (r: number) => tensors.from([dk], Array.from(o.data).slice(r * dk, (r + 1) * dk));
+    const edited = { shape: [dk], data: values.subarray(pairs * dk, (pairs + 1) * dk) };
+    const faded = { shape: [dk], data: values.subarray(0, dk).map((x) => alpha * x) };
+    // What the misplaced gates return for key 2 right after its overwrite (old value v2, new value w):
+    // decay after the write gives α·w; the erase term without decay gives α·v2 + (w − v2).
+    const old = values.subarray(2 * dk, 3 * dk);
+    const afterWrite = { shape: [dk], data: edited.data.map((x) => alpha * x) };
+    const eraseUndecayed = { shape: [dk], data: edited.data.map((x, i) => x - (1 - alpha) * old[i]) };
+    const unfaded = { shape: [dk], data: values.subarray(0, dk) };
+    const checks = [
+      {
+        token: pairs,
+        want: edited,
+        what: m('forget-edited').text,
+        hint: (t: Tensor) =>
+          matches(ctx.lab, t, afterWrite, READ_BACK)
+            ? m('after-write')
+            : matches(ctx.lab, t, eraseUndecayed, READ_BACK)
+              ? m('erase-undecayed')
+              : null
+      },
+      {
+        token: pairs + 1,
+        want: faded,
+        what: m('forget-faded').text,
+        hint: (t: Tensor) => (matches(ctx.lab, t, unfaded, READ_BACK) ? m('gate-ignored') : null)
+      }
+    ];
+    for (const { token, want, what, hint } of checks) {
+      const where = m('forget-where', { alpha, token, what }).text;
+      expectClose(ctx.lab, row(token), want, READ_BACK, where, 'gatedDeltaRule', hint);
+    }
+    return m('forget', {
+      alpha,
+      edited: fmt(tensors.compare(row(pairs), edited, READ_BACK).maxAbsError),
+      faded: fmt(tensors.compare(row(pairs + 1), faded, READ_BACK).maxAbsError)
+    });
+  }
+});
 
 export const harness: LessonHarness = {
   checks: [
@@ -198,7 +334,9 @@ export const harness: LessonHarness = {
           linear: fmt(tensors.compare(linear, newValue, READ_BACK).maxAbsError)
         });
       }
-    })
+    }),
+    gatedCheck,
+    forgetCheck
   ],
   async sweep(ctx, n) {
     const deltaRule = deltaFn(ctx);

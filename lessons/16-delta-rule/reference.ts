@@ -3,6 +3,8 @@
  * rule in its recurrent and chunkwise (WY/UT) forms, and linear attention for comparison. What
  * the registry lacks is written here: two wrong variants the checks use to recognise a typical
  * mistake and say so (writing like linear attention; reading the state before the write).
+ * Gated DeltaNet comes from the registry's `gated_delta_rule`; its two typical wrong orders (decay
+ * after the write; decay that misses the erase term) are written here, float64, O(T·dk·dv).
  */
 import { runKernel, tensor } from '$lib/kernels';
 
@@ -45,6 +47,53 @@ export function readBeforeWriteReference(q: T, k: T, v: T, beta: T) {
       o[t * dv + j] = read;
       const delta = beta.data[t] * (v.data[t * dv + j] - recalled);
       for (let i = 0; i < dk; i++) S[i * dv + j] += k.data[t * dk + i] * delta;
+    }
+  }
+  return { shape: [n, dv], data: o };
+}
+
+/** Gated DeltaNet, S_t = e^{g_t} (I − β_t k_t k_tᵀ) S_{t−1} + β_t k_t v_tᵀ, o_t = S_tᵀ q_t (scale 1). */
+export function gatedDeltaReference(q: T, k: T, v: T, beta: T, g: T) {
+  return runKernel('gated_delta_rule', {
+    q: toF64(q),
+    k: toF64(k),
+    v: toF64(v),
+    beta: toF64(beta),
+    g: toF64(g)
+  }).o;
+}
+
+/**
+ * Gated DeltaNet with the gate in the wrong place, for the checks' hints:
+ * - 'after-write': S_t = e^{g_t} (S_{t−1} + β_t k_t (v_t − S_{t−1}ᵀ k_t)ᵀ), the new write fades too;
+ * - 'erase-undecayed': S_t = e^{g_t} S_{t−1} + β_t k_t (v_t − S_{t−1}ᵀ k_t)ᵀ, the erase term unfaded.
+ */
+export function misplacedGateReference(q: T, k: T, v: T, beta: T, g: T, where: 'after-write' | 'erase-undecayed') {
+  const [n, dk] = q.shape;
+  const dv = v.shape[1];
+  const S = new Float64Array(dk * dv);
+  const o = new Float64Array(n * dv);
+  const delta = new Float64Array(dv);
+  for (let t = 0; t < n; t++) {
+    const alpha = Math.exp(g.data[t]);
+    for (let j = 0; j < dv; j++) {
+      let recalled = 0;
+      for (let i = 0; i < dk; i++) recalled += S[i * dv + j] * k.data[t * dk + i];
+      delta[j] = beta.data[t] * (v.data[t * dv + j] - recalled);
+    }
+    for (let i = 0; i < dk; i++) {
+      for (let j = 0; j < dv; j++) {
+        const e = i * dv + j;
+        S[e] =
+          where === 'after-write'
+            ? alpha * (S[e] + k.data[t * dk + i] * delta[j])
+            : alpha * S[e] + k.data[t * dk + i] * delta[j];
+      }
+    }
+    for (let j = 0; j < dv; j++) {
+      let read = 0;
+      for (let i = 0; i < dk; i++) read += S[i * dv + j] * q.data[t * dk + i];
+      o[t * dv + j] = read;
     }
   }
   return { shape: [n, dv], data: o };

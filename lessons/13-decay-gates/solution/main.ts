@@ -3,9 +3,12 @@
  *   S_t = e^{g_t}·S_{t−1} + k_t v_tᵀ,   o_t = scale·S_tᵀ q_t.
  * WebGPU: the two passes of gla.wgsl. WASM: two ONNX graphs (all the work that is parallel over
  * chunks) around a short TypeScript loop from chunk to chunk.
+ * `vectorGatedAttention` is GLA's vector gate (one log decay per key channel, g [T, dk]): on WebGPU
+ * the two passes of gla-vector.wgsl, on WASM the same two passes in TypeScript.
  */
-import { backend, gpu, onnx, type Tensor } from 'lab';
+import { backend, gpu, onnx, tensors, type Tensor } from 'lab';
 import shader from './gla.wgsl';
+import vectorShader from './gla-vector.wgsl';
 
 /** RetNet's fixed decay for head h = 0, 1, 2, …: γ_h = 1 − 2^(−5−h). */
 export function retnetGamma(h: number): number {
@@ -97,4 +100,95 @@ async function onWasm(q: Tensor, k: Tensor, v: Tensor, g: Tensor, C: number): Pr
   const S_ = { shape: [n, dk, dv], data: S };
   const r2 = await onnx.run(z, { q: qs, b: r1[b.name], s: S_, intra: r1[intra.name] });
   return { shape: [t, dv], data: r2[out.name].data.slice(0, t * dv) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// GLA's vector gate: one log decay per key channel, g [T, dk], S_t = diag(e^{g_t}) S_{t−1} + k_t v_tᵀ.
+// Row i of S (key channel i) decays by its own e^{g_ti}: the same chunked form, one channel at a
+// time. Cost: O(T·C·(dk + dv)) inside the chunks and O(T·dk·dv) through the states, as above.
+
+/** q, k: [T, dk]; v: [T, dv]; g: [T, dk] per-channel log decays ≤ 0; returns o: [T, dv]. */
+export async function vectorGatedAttention(q: Tensor, k: Tensor, v: Tensor, g: Tensor, chunk = 64) {
+  return backend === 'webgpu' ? vectorOnGpu(q, k, v, g, chunk) : vectorOnCpu(q, k, v, g, chunk);
+}
+
+async function vectorOnGpu(q: Tensor, k: Tensor, v: Tensor, g: Tensor, C: number): Promise<Tensor> {
+  const [t, dk] = q.shape;
+  const dv = v.shape[1];
+  if (dk > 64 || dv > 64) throw new Error(`gla-vector.wgsl holds 64 values in registers: dk = ${dk}, dv = ${dv}`);
+  const shared = [
+    gpu.input(k, 'k'),
+    gpu.input(v, 'v'),
+    gpu.input(g, 'g'),
+    gpu.scratch(Math.ceil(t / C) * dk * dv, 'chunk states'),
+    gpu.uniform(
+      { t: ['u32', t], dk: ['u32', dk], dv: ['u32', dv], chunk: ['u32', C], scale: ['f32', 1 / Math.sqrt(dk)] },
+      'params'
+    )
+  ];
+  const o = gpu.output([t, dv], 'o');
+  const pass = (entryPoint: string, bindings: typeof shared, workgroups: number) =>
+    gpu.dispatch({ code: vectorShader, entryPoint, bindings, workgroups: [workgroups] });
+  await pass('states', shared, Math.ceil(dk / 16)); // one invocation per key channel (state row)
+  await pass('outputs', [...shared, gpu.input(q, 'q'), o], Math.ceil(t / 64)); // one per token
+  return gpu.read(o);
+}
+
+/** The same two passes in TypeScript: the states entering each chunk, then every token's output. */
+function vectorOnCpu(q: Tensor, k: Tensor, v: Tensor, g: Tensor, C: number): Tensor {
+  const [t, dk] = q.shape;
+  const dv = v.shape[1];
+  const n = Math.ceil(t / C);
+  const states = tensors.zeros([n, dk, dv]); // S_[c]: the state entering chunk c
+  const o = tensors.zeros([t, dv]);
+  const [Q, K, V, G, H, O] = [q.data, k.data, v.data, g.data, states.data, o.data];
+  const S = new Float32Array(dk * dv);
+  const b = new Float32Array(dk); // per channel: the log decay from the chunk's start
+  const bLast = new Float32Array(dk); // per channel: the whole chunk's log decay
+
+  // Pass 1, from chunk to chunk: S ← diag(e^{b_last}) S + Σ_r diag(e^{b_last − b_r}) k_r v_rᵀ.
+  for (let c = 0; c < n; c++) {
+    const [start, end] = [c * C, Math.min(c * C + C, t)];
+    H.set(S, c * dk * dv);
+    bLast.fill(0);
+    for (let r = start; r < end; r++) for (let i = 0; i < dk; i++) bLast[i] += G[r * dk + i];
+    for (let i = 0; i < dk; i++) {
+      const keep = Math.exp(bLast[i]); // row i of the old state, through the whole chunk
+      for (let j = 0; j < dv; j++) S[i * dv + j] *= keep;
+    }
+    b.fill(0);
+    for (let r = start; r < end; r++) {
+      for (let i = 0; i < dk; i++) {
+        b[i] += G[r * dk + i];
+        const w = Math.exp(bLast[i] - b[i]) * K[r * dk + i]; // one exp of a difference ≤ 0
+        for (let j = 0; j < dv; j++) S[i * dv + j] += w * V[r * dv + j];
+      }
+    }
+  }
+
+  // Pass 2, every token t: o_t = scale·(Σ_i e^{b_ti} q_ti S_[c][i, :] + Σ_{s ≤ t} Σ_i q_ti k_si e^{b_ti − b_si} v_s).
+  const scale = 1 / Math.sqrt(dk);
+  const bs = new Float32Array(dk);
+  for (let c = 0; c < n; c++) {
+    const [start, end] = [c * C, Math.min(c * C + C, t)];
+    b.fill(0);
+    for (let tt = start; tt < end; tt++) {
+      for (let i = 0; i < dk; i++) b[i] += G[tt * dk + i]; // b_t, channel by channel
+      for (let i = 0; i < dk; i++) {
+        const qi = Math.exp(b[i]) * Q[tt * dk + i];
+        for (let j = 0; j < dv; j++) O[tt * dv + j] += qi * H[c * dk * dv + i * dv + j];
+      }
+      bs.fill(0);
+      for (let s = start; s <= tt; s++) {
+        let dot = 0;
+        for (let i = 0; i < dk; i++) {
+          bs[i] += G[s * dk + i];
+          dot += Q[tt * dk + i] * K[s * dk + i] * Math.exp(b[i] - bs[i]);
+        }
+        for (let j = 0; j < dv; j++) O[tt * dv + j] += dot * V[s * dv + j];
+      }
+      for (let j = 0; j < dv; j++) O[tt * dv + j] *= scale;
+    }
+  }
+  return o;
 }
