@@ -3,9 +3,11 @@
  * selective scan with a scalar A per head), on several shapes, chunk sizes and a long sequence
  * (L = 1 and L not a multiple of C among them); and their duality map, head h → (q, k, v, g), fed
  * to the registry's gated linear attention (lesson 13's layer), against the same recurrence; and
- * its structure (structure.ts): one state per chunk, nothing of size L × L. The
- * sweep times SSD over L, then over the chunk size at a fixed L, and plots the state bytes of
- * Mamba-1 and Mamba-2 layers.
+ * its structure (structure.ts): one state per chunk, nothing of size L × L; and Mamba-2's own
+ * shape (N_s = 128, P = 64, C = 256). The sweep times SSD over L, then over the chunk size and over
+ * the state size N_s (against the recurrence, the same code with C = 1), charts the sequential
+ * chunk steps and dispatches against L from the probes, and plots the state bytes of Mamba-1 and
+ * Mamba-2 layers.
  */
 import type { Tensor } from 'lab';
 import { uniform } from '$lib/kernels';
@@ -13,6 +15,7 @@ import {
   type Message,
   cases,
   check,
+  dispatchCount,
   expectClose,
   expectTensor,
   fail,
@@ -23,7 +26,7 @@ import {
 import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { CHUNK, HEADS, NS, P, memory } from './memory';
 import { diagonalBlocksOnly, gla, glaInputs, recurrence } from './reference';
-import { structureChecks } from './structure';
+import { heldStates, structureChecks } from './structure';
 
 type Ssd = (x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk?: number) => Promise<Tensor>;
 type ToGla = (x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, h: number) => unknown;
@@ -50,7 +53,12 @@ const m = messages('15-ssd', {
   head: 'head {head}: {hints}',
   'gla-vs-recurrence': 'head {head}: gated linear attention of your (q, k, v, g) vs the recurrence',
   matches: 'matches the recurrence for L = {cases} with C = {chunks}',
-  duality: 'on {heads} heads, lesson 13’s layer reproduces the SSM recurrence (largest difference {worst})'
+  duality: 'on {heads} heads, lesson 13’s layer reproduces the SSM recurrence (largest difference {worst})',
+  'state-too-small':
+    'The same shape with N_s = {half} is right, N_s = {N} is not: somewhere the state of a head channel has room for fewer than {N} entries (a per-thread array, a buffer, a loop bound).',
+  'mamba2-where': 'Mamba-2’s shape, N_s = {N}: L = {L}, H = {H}, P = {P}, C = {chunk}',
+  mamba2:
+    'Mamba-2’s shape (N_s = {N}, P = {P}, C = {chunk}) at L = {L}: matches the recurrence, largest difference {worst}; each head keeps a P × N_s = {state}-number state'
 });
 
 const SSD_SIGNATURE = 'ssd(x, dt, A, B, C, chunk): Promise<Tensor>';
@@ -88,6 +96,9 @@ function makeInputs(lab: Lab, L: number, H: number, Pw: number, N: number, seed:
 }
 
 /** Own cases (n = L); `cases` adds L = 1 and L not a multiple of C when the list lacks them. */
+/** Mamba-2's defaults (mamba2.py): d_state N_s = 128, headdim P = 64, chunk_size C = 256; 3 chunks, the last one short. */
+const MAMBA2 = { L: 600, H: 2, P: 64, N: 128, chunk: 256 };
+
 const CASES = cases(
   [
     { n: 1, H: 1, P: 4, N: 4, chunk: 16 },
@@ -185,6 +196,31 @@ export const harness: LessonHarness = {
         return m('duality', { heads: H, worst: worst.toExponential(1) });
       }
     }),
+    check({
+      id: 'mamba2-state',
+      title: 'Mamba-2’s state size: N_s = 128, P = 64, C = 256',
+      async run(ctx) {
+        const f = ssdFn(ctx);
+        const { L, H, P: Pw, N, chunk } = MAMBA2;
+        const i = makeInputs(ctx.lab, L, H, Pw, N, 300);
+        const where = m('mamba2-where', MAMBA2).text;
+        const y = expectTensor(await f(i.x, i.dt, i.A, i.B, i.C, chunk), i.x.shape, `ssd (${where})`);
+        if (!y.data.every(Number.isFinite)) fail(m('not-finite', { where }));
+        const want = recurrence(i.x, i.dt, i.A, i.B, i.C);
+        // The same shape with half the state tells a size limit apart from a wrong step.
+        const smaller = async () => {
+          const h = makeInputs(ctx.lab, L, H, Pw, N / 2, 301);
+          const z = await f(h.x, h.dt, h.A, h.B, h.C, chunk);
+          return matches(ctx.lab, z, recurrence(h.x, h.dt, h.A, h.B, h.C), TOLERANCE);
+        };
+        const halfOk = matches(ctx.lab, y, want, TOLERANCE) || (await smaller());
+        expectClose(ctx.lab, y, want, TOLERANCE, where, 'ssd', (_, c) =>
+          halfOk ? m('state-too-small', { N, half: N / 2 }) : ssdHint(ctx.lab, y, i, chunk, c.firstMismatch)
+        );
+        const worst = ctx.lab.tensors.compare(y, want, TOLERANCE).maxAbsError;
+        return m('mamba2', { ...MAMBA2, state: Pw * N, worst: worst.toExponential(1) });
+      }
+    }),
     ...structureChecks
   ],
   async sweep(ctx, n) {
@@ -213,6 +249,65 @@ export const harness: LessonHarness = {
       x: { label: 'chunk size C', log: true },
       y: { label: 'time (ms, median)', log: true },
       series: [{ label: 'chunked SSD (your code)', points }]
+    });
+
+    // Time against the state size N_s at the same L: the chunked form (C = 64) against the
+    // recurrence, which is the same code with chunks of one token (L sequential steps of step 3,
+    // a state per token, no blocks to multiply). Both do work ∝ N_s per token; the question is
+    // what each extra state entry costs, in matmuls (SSD) or in sequential elementwise steps.
+    const sizes = [16, 32, 64, 128];
+    const bySize: Record<'ssd' | 'scan', [number, number][]> = { ssd: [], scan: [] };
+    for (const N of sizes) {
+      const j = makeInputs(lab, L, HEADS, P, N, 3);
+      for (const [form, chunk] of [
+        ['ssd', CHUNK],
+        ['scan', 1]
+      ] as const) {
+        const t = await lab.time(() => f(j.x, j.dt, j.A, j.B, j.C, chunk), { warmup: 1, repeats: 3 });
+        bySize[form].push([N, t.medianMs]);
+      }
+    }
+    lab.plot({
+      id: 'state-size',
+      title: `Time vs state size N_s (L = ${L}, H = ${HEADS}, P = ${P})`,
+      x: { label: 'state size N_s', log: true },
+      y: { label: 'time (ms, median)', log: true },
+      series: [
+        {
+          label: `chunked SSD (your code), C = ${CHUNK}: ⌈L/C⌉ = ${Math.ceil(L / CHUNK)} sequential steps`,
+          points: bySize.ssd
+        },
+        { label: `recurrence (your code with C = 1): L = ${L} sequential steps`, points: bySize.scan }
+      ]
+    });
+
+    // Sequential depth against L, from the probes: step 3 walks one state per chunk, one after the
+    // other, so the states a call holds (per head) are its sequential steps; the dispatches (WebGPU)
+    // or graph runs (WASM) per call do not depend on L at all.
+    const depthShape = { H: 2, P: 16, N: 8 };
+    const depth: Record<'ssd' | 'scan' | 'calls', [number, number][]> = { ssd: [], scan: [], calls: [] };
+    for (const len of [256, 1024, 4096]) {
+      const shape = { L: len, ...depthShape };
+      const j = makeInputs(lab, len, shape.H, shape.P, shape.N, 4);
+      for (const [form, chunk] of [
+        ['ssd', CHUNK],
+        ['scan', 1]
+      ] as const) {
+        const { record } = await ctx.probe(() => f(j.x, j.dt, j.A, j.B, j.C, chunk));
+        depth[form].push([len, heldStates(record, ctx.backend, shape) / shape.H]);
+        if (form === 'ssd') depth.calls.push([len, dispatchCount(record) + record.graphs.length]);
+      }
+    }
+    lab.plot({
+      id: 'sequential-depth',
+      title: `Sequential steps per call against L (probed; H = ${depthShape.H}, P = ${depthShape.P}, N_s = ${depthShape.N})`,
+      x: { label: 'sequence length L', log: true },
+      y: { label: 'count per call', log: true },
+      series: [
+        { label: 'recurrence (C = 1): states walked one after another', points: depth.scan },
+        { label: `chunked SSD, C = ${CHUNK}: states walked one after another`, points: depth.ssd },
+        { label: 'chunked SSD: GPU dispatches + ONNX graph runs', points: depth.calls }
+      ]
     });
 
     // State per layer and sequence, float32: Mamba-1 keeps E·D channels × N_s = 16 (mamba_simple.py),

@@ -2,7 +2,8 @@
  * Lesson 15's structural check, from the probe of one call: the chunked form keeps one
  * N_s × P state per chunk and head, and builds nothing as large as an L × L matrix. The
  * quadratic (attention) form over the whole sequence, or the recurrence with a state per token,
- * gives the same y and fails here, by name.
+ * gives the same y and fails here, by name. The sweep reads the same count (`heldStates`) to chart
+ * how many chunk steps step 3 walks one after another.
  */
 import type { Tensor } from 'lab';
 import { formatBytes } from '$lib/bench/format';
@@ -23,13 +24,21 @@ const m = messages('15-ssd', {
 // P, N_s and C all differ, so that a value's last two axes say whether it is a state.
 const SHAPE = { L: 1024, H: 2, P: 16, N: 8, chunk: 64 };
 
+/** A probed call's shape: length, heads, head width and state size. */
+export interface ProbeShape {
+  L: number;
+  H: number;
+  P: number;
+  N: number;
+}
+
 /**
  * How many N_s × P head states the run held at once. WASM: the largest graph value whose last two
  * axes are (N_s, P) or (P, N_s), in states. WebGPU: the bytes of every buffer beyond the inputs,
  * the output and the uniform, in states.
  */
-function heldStates(record: ProbeRecord, backend: string): number {
-  const { L, H, P, N } = SHAPE;
+export function heldStates(record: ProbeRecord, backend: string, shape: ProbeShape = SHAPE): number {
+  const { L, H, P, N } = shape;
   const state = N * P;
   if (backend === 'webgpu') {
     const io = 4 * (2 * L * H * P + L * H + H + 2 * L * N) + 64;

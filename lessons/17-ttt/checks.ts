@@ -3,18 +3,34 @@
  * identity), mini-batch TTT (b > 1, T = 1 and T not a multiple of b) against this lesson's float64
  * reference and away from b = 1, the ONNX dual form on WASM, and the inner loss on a task the inner
  * model can learn exactly: it falls wherever η·λ_max(K_bᵀK_b) ≤ 2 for every mini-batch, and stalls
- * where every mini-batch has η·λ_max > 2. The sweep times TTT over N, then plots time against b and
- * the inner loss against the token index.
+ * where every mini-batch has η·λ_max > 2; Titans' momentum and forgetting against this lesson's
+ * float64 reference, and its η = α = 0 case against the delta rule; on WebGPU, the kernel's
+ * structure from the probes (dispatches and buffers that do not grow per token). The sweep times
+ * TTT over N, then plots time against b, the inner loss against the token index, and the
+ * sequential steps and dispatches (or graph runs) per call against N.
  */
 import type { Tensor } from 'lab';
-import { cases, check, ensure, expectClose, expectTensor, fail, learner, matches, messages } from '$lib/lessons/kit';
+import { formatBytes } from '$lib/bench/format';
+import {
+  cases,
+  check,
+  dispatchCount,
+  ensure,
+  expectClose,
+  expectTensor,
+  fail,
+  learner,
+  matches,
+  messages
+} from '$lib/lessons/kit';
 import { type LessonContext, type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { B, D, memory } from './memory';
-import { deltaReference, tttReference } from './reference';
-import { weightUpdates } from './structure';
-import { innerTask, inputs, losses, mean, stepSizes } from './task';
+import { deltaReference, titansReference, tttReference } from './reference';
+import { stateBytes, weightUpdates } from './structure';
+import { innerTask, inputs, losses, mean, stepSizes, titansRates, zerosOf } from './task';
 
 type Ttt = (q: Tensor, k: Tensor, v: Tensor, eta: Tensor, b: number) => Promise<Tensor>;
+type Titans = (q: Tensor, k: Tensor, v: Tensor, theta: Tensor, eta: Tensor, alpha: Tensor) => Tensor | Promise<Tensor>;
 
 const m = messages('17-ttt', {
   'read-before-step':
@@ -39,7 +55,25 @@ const m = messages('17-ttt', {
   'update-per-token':
     'tttGraph(…, {b}) updated W {updates} times for the {batches} mini-batches of T = {T}: one update per mini-batch. Forming every W_t inside the batch (the primal form, or steps of b = 1) takes T sequential steps, which is what the dual form avoids.',
   'structure-ok': 'T = {T}, b = {b}: {updates} updates of W for {batches} mini-batches',
-  'loss-ok': '{report}'
+  'loss-ok': '{report}',
+  'titans-zeros':
+    'Every output is 0: the Titans step is not written yet (the surprise S, then the memory M, then z_t = M_tᵀ q_t).',
+  'titans-no-momentum':
+    'Your memory matches Titans without momentum (η_t ignored): S_t = η_t S_{t−1} − θ_t ∇ℓ carries a share η_t of the last surprise over.',
+  'titans-no-forgetting':
+    'Your memory matches Titans without forgetting (α_t ignored): M_t = (1 − α_t) M_{t−1} + S_t lets a share α_t of the old memory go.',
+  'titans-read-before': 'Your z_t reads M_{t−1}, before token t’s step: Titans, like TTT, reads z_t = M_tᵀ q_t.',
+  'reference-broken':
+    'This lesson’s float64 Titans reference does not reduce to the delta rule at η = α = 0: the lesson is at fault, not your code.',
+  'titans-ok': 'matches the float64 reference for T = {cases} (max |Δ| = {worst})',
+  'titans-special-ok':
+    'with η = α = 0, Titans is TTT-Linear with b = 1: equals delta_rule with β = θ for T = {cases} (max |Δ| = {worst})',
+  'gpu-dispatches':
+    'ttt.wgsl ran {dispatches} dispatches for T = {T}, b = {b}: more than one per mini-batch plus the scores pass ({most}). TTT with mini-batches takes T/b sequential steps, in one dispatch that loops over them or one dispatch per batch, never one per token.',
+  'gpu-state-grows':
+    'Beyond the inputs, the outputs and the T×b scores, your buffers hold {small} at T = {T1} and {large} at T = {T2}: a state that grows with N. TTT’s state is W, d_k × d_v = {w}, whatever N; keep one W (a column of it per workgroup), not one per token or per mini-batch.',
+  'gpu-structure-ok':
+    'T = {T1} → {T2} (b = {b}): {d1} → {d2} dispatches, and beyond the inputs, outputs and scores {small} → {large} of buffers: the state does not grow with N'
 });
 
 const SIGNATURE = 'ttt(q, k, v, eta, b): Promise<Tensor>';
@@ -78,6 +112,17 @@ const GRAPH_CASES = cases(
   { block: 16, make: (n) => ({ n, dk: 8, dv: 8, b: 16, seed: 490 }) }
 );
 const LOSS = { T: 512, d: 16, eta: 0.4, batches: [1, 4, 16, 64] };
+const TITANS_SIGNATURE = 'titans(q, k, v, theta, eta, alpha): Tensor';
+const TITANS_CASES = cases(
+  [
+    { n: 1, dk: 4, dv: 4, seed: 700 },
+    { n: 33, dk: 16, dv: 8, seed: 710 },
+    { n: 200, dk: 32, dv: 24, seed: 720 }
+  ],
+  { block: 16, make: (n) => ({ n, dk: 8, dv: 8, seed: 790 }) }
+).sort((x, y) => Number(x.n === 1) - Number(y.n === 1)); // T = 1 last: the longer cases give the more telling hints
+/** The WebGPU structural probe: two lengths 8× apart; b, d_k and d_v as in the checks above. */
+const GPU_SHAPE = { dk: 32, dv: 32, b: 16, T1: 64, T2: 512 };
 
 export const harness: LessonHarness = {
   checks: [
@@ -170,6 +215,98 @@ export const harness: LessonHarness = {
       }
     }),
     check({
+      id: 'titans',
+      title: 'Titans: momentum and forgetting match the float64 reference',
+      async run(ctx) {
+        const titans = learner<Titans>(ctx, 'titans', TITANS_SIGNATURE);
+        const { lab } = ctx;
+        let worst = 0;
+        for (const { n: T, dk, dv, seed } of TITANS_CASES) {
+          const { q, k, v } = inputs(ctx, T, dk, dv, seed);
+          const { theta, eta, alpha } = titansRates(ctx, T, seed + 10);
+          const want = titansReference(q, k, v, theta, eta, alpha);
+          const where = `T = ${T}, d_k = ${dk}, d_v = ${dv}`;
+          const got = expectTensor(await titans(q, k, v, theta, eta, alpha), [T, dv], `titans (${where})`);
+          const near = (parts: Parameters<typeof titansReference>[6]) =>
+            matches(lab, got, titansReference(q, k, v, theta, eta, alpha, parts), TOLERANCE);
+          expectClose(lab, got, want, TOLERANCE, where, 'titans', (t) =>
+            zeros(t)
+              ? m('titans-zeros')
+              : near({ momentum: false })
+                ? m('titans-no-momentum')
+                : near({ forgetting: false })
+                  ? m('titans-no-forgetting')
+                  : near({ ownStep: false })
+                    ? m('titans-read-before')
+                    : null
+          );
+          worst = Math.max(worst, lab.tensors.compare(got, want).maxAbsError);
+        }
+        return m('titans-ok', { cases: TITANS_CASES.map((c) => c.n).join(', '), worst: fmt(worst) });
+      }
+    }),
+    check({
+      id: 'titans-is-ttt',
+      title: 'Titans with η = α = 0 is TTT-Linear with b = 1 (the delta rule with β = θ)',
+      async run(ctx) {
+        const titans = learner<Titans>(ctx, 'titans', TITANS_SIGNATURE);
+        const { lab } = ctx;
+        let worst = 0;
+        for (const { n: T, dk, dv, seed } of TITANS_CASES) {
+          const { q, k, v } = inputs(ctx, T, dk, dv, seed);
+          const { theta } = titansRates(ctx, T, seed + 10);
+          const none = zerosOf(ctx, T);
+          const want = deltaReference(q, k, v, theta);
+          // The reference reduces too: a check on the check, in float64.
+          const ref = titansReference(q, k, v, theta, none, none);
+          ensure(lab.tensors.compare(lab.tensors.from([T, dv], ref.data), want).maxAbsError < 1e-5, () =>
+            m('reference-broken')
+          );
+          const where = `η = α = 0, T = ${T}, d_k = ${dk}, d_v = ${dv}`;
+          const got = expectTensor(await titans(q, k, v, theta, none, none), [T, dv], `titans (${where})`);
+          expectClose(lab, got, want, TOLERANCE, where, 'titans', (t) =>
+            zeros(t)
+              ? m('titans-zeros')
+              : matches(lab, t, titansReference(q, k, v, theta, none, none, { ownStep: false }), TOLERANCE)
+                ? m('titans-read-before')
+                : null
+          );
+          worst = Math.max(worst, lab.tensors.compare(got, want).maxAbsError);
+        }
+        return m('titans-special-ok', { cases: TITANS_CASES.map((c) => c.n).join(', '), worst: fmt(worst) });
+      }
+    }),
+    check({
+      id: 'gpu-structure',
+      title: 'The WebGPU kernel takes at most one dispatch per mini-batch and keeps a state that does not grow with N',
+      backends: ['webgpu'],
+      async run(ctx) {
+        const ttt = tttFn(ctx);
+        const { dk, dv, b, T1, T2 } = GPU_SHAPE;
+        const probe = async (T: number) => {
+          const { q, k, v, eta } = inputs(ctx, T, dk, dv, 600);
+          const { record } = await ctx.probe(() => ttt(q, k, v, eta, b));
+          return { dispatches: dispatchCount(record), state: stateBytes(record, T, dk, dv, b) };
+        };
+        const [small, large] = [await probe(T1), await probe(T2)];
+        const most = 1 + Math.ceil(T2 / b);
+        ensure(large.dispatches <= most, () => m('gpu-dispatches', { dispatches: large.dispatches, T: T2, b, most }));
+        const params = {
+          T1,
+          T2,
+          b,
+          small: formatBytes(small.state),
+          large: formatBytes(large.state),
+          w: formatBytes(4 * dk * dv),
+          d1: small.dispatches,
+          d2: large.dispatches
+        };
+        // Growing by less than one W over an 8× longer sequence: nothing is kept per token or per batch.
+        ensure(large.state - small.state < 4 * dk * dv, () => m('gpu-state-grows', params));
+        return m('gpu-structure-ok', params);
+      }
+    }),
+    check({
       id: 'inner-loss',
       title: 'The inner loss falls when η·λ_max(K_bᵀK_b) ≤ 2, and stalls when every batch is past 2',
       async run(ctx) {
@@ -222,8 +359,56 @@ export const harness: LessonHarness = {
     }
     await batchPlot(ctx, ttt);
     await lossPlot(ctx, ttt);
+    await depthPlot(ctx, ttt, tttGraph);
   }
 };
+
+/**
+ * Sequential steps and dispatches per call against N, from the probes. WebGPU: the dispatches of
+ * `ttt` (the scores pass and the one that loops over the N/b mini-batches). WASM: the graph runs of
+ * `tttGraph` and its updates of W, one per mini-batch, i.e. its sequential steps. Beside them, the
+ * N steps of per-token TTT (b = 1) and the N/b of mini-batches.
+ */
+async function depthPlot(ctx: LessonContext, ttt: Ttt, tttGraph: Ttt) {
+  const lengths = [64, 256, 1024, 4096];
+  const [dk, dv] = [8, 12]; // d_k ≠ d_v ≠ b, so that W's updates are the only values of their shape
+  const calls: [number, number][] = [];
+  const updates: [number, number][] = [];
+  for (const N of lengths) {
+    const { q, k, v, eta } = inputs(ctx, N, dk, dv, 800);
+    const f = ctx.backend === 'webgpu' ? ttt : tttGraph;
+    const { record } = await ctx.probe(() => f(q, k, v, eta, B));
+    calls.push([N, dispatchCount(record) + record.graphs.length]);
+    if (ctx.backend !== 'webgpu') updates.push([N, weightUpdates(record, dk, dv)]);
+  }
+  const series = [
+    {
+      label: 'per-token TTT (b = 1): N sequential steps',
+      points: lengths.map((N) => [N, N] as [number, number]),
+      dashed: true
+    },
+    {
+      label: `mini-batch TTT (b = ${B}): N/b sequential steps`,
+      points: lengths.map((N) => [N, Math.ceil(N / B)] as [number, number]),
+      dashed: true
+    },
+    {
+      label:
+        ctx.backend === 'webgpu'
+          ? 'your ttt.wgsl: dispatches per call (probed)'
+          : 'tttGraph: graph runs per call (probed)',
+      points: calls
+    }
+  ];
+  if (updates.length) series.push({ label: 'tttGraph: updates of W per call (probed)', points: updates });
+  ctx.lab.plot({
+    id: 'sequential-depth',
+    title: `Sequential steps and dispatches per call against N (b = ${B}, d_k = ${dk}, d_v = ${dv})`,
+    x: { label: 'sequence length N', log: true },
+    y: { label: 'count per call', log: true },
+    series
+  });
+}
 
 /** Time against b at fixed T: fewer sequential steps, more work per step. */
 async function batchPlot(ctx: LessonContext, ttt: Ttt) {

@@ -6,6 +6,8 @@
  * with W₀ the weights at the start of t's mini-batch. Cost O(T·dk·dv). Unlike fla's
  * ttt/naive.py::chunk_ttt_linear_ref there is no LayerNorm, residual or bias inside f, and the
  * target is v itself (fla reconstructs v − k): this is the plain linear case the identity needs.
+ * Titans' linear memory (momentum and forgetting, SYLLABUS §2.15) is written here too, per token,
+ * O(T·dk·dv), with switches that drop one part at a time so the checks can name a missing one.
  */
 import { runKernel, tensor } from '$lib/kernels';
 
@@ -48,6 +50,57 @@ export function tttReference(q: T, k: T, v: T, eta: T, b: number, ownStep = true
       if (ownStep) read();
     }
     W0.set(Wt);
+  }
+  return { shape: [n, dv], data: z };
+}
+
+/** Which parts of the Titans step to keep; the checks drop one at a time to recognise a mistake. */
+export interface TitansParts {
+  momentum?: boolean;
+  forgetting?: boolean;
+  ownStep?: boolean;
+}
+
+/**
+ * Titans with a linear memory M ∈ R^{dk×dv}, read as M(k) = Mᵀk, loss ½‖Mᵀk_t − v_t‖²
+ * (the lesson's ½; the paper's factor 2 folds into θ):
+ *   S_t = η_t S_{t−1} − θ_t k_t (M_{t−1}ᵀ k_t − v_t)ᵀ     momentum, the "surprise"
+ *   M_t = (1 − α_t) M_{t−1} + S_t                          forgetting
+ *   z_t = M_tᵀ q_t                                         read after the step, as in TTT
+ * M₀ = S₀ = 0. With η = α = 0 it is TTT-Linear with b = 1 and learning rate θ: the delta rule.
+ */
+export function titansReference(q: T, k: T, v: T, theta: T, eta: T, alpha: T, parts: TitansParts = {}) {
+  const { momentum = true, forgetting = true, ownStep = true } = parts;
+  const [n, dk] = q.shape;
+  const dv = v.shape[1];
+  const M = new Float64Array(dk * dv);
+  const S = new Float64Array(dk * dv);
+  const err = new Float64Array(dv);
+  const z = new Float64Array(n * dv);
+  const read = (t: number) => {
+    for (let j = 0; j < dv; j++) {
+      let acc = 0;
+      for (let i = 0; i < dk; i++) acc += M[i * dv + j] * q.data[t * dk + i];
+      z[t * dv + j] = acc;
+    }
+  };
+  for (let t = 0; t < n; t++) {
+    if (!ownStep) read(t);
+    for (let j = 0; j < dv; j++) {
+      let pred = 0;
+      for (let i = 0; i < dk; i++) pred += M[i * dv + j] * k.data[t * dk + i];
+      err[j] = pred - v.data[t * dv + j];
+    }
+    const keep = momentum ? eta.data[t] : 0;
+    const decay = forgetting ? 1 - alpha.data[t] : 1;
+    for (let i = 0; i < dk; i++) {
+      for (let j = 0; j < dv; j++) {
+        const e = i * dv + j;
+        S[e] = keep * S[e] - theta.data[t] * k.data[t * dk + i] * err[j];
+        M[e] = decay * M[e] + S[e];
+      }
+    }
+    if (ownStep) read(t);
   }
   return { shape: [n, dv], data: z };
 }

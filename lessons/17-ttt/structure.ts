@@ -1,6 +1,7 @@
 /**
- * What lesson 17's structural check reads from a probe of the ONNX dual form: how many times the
- * graphs updated the inner model W.
+ * What lesson 17's structural checks read from the probes: how many times the ONNX dual form's
+ * graphs updated the inner model W, and how many bytes the WebGPU kernel's buffers hold beyond
+ * the inputs, the outputs and the in-batch scores (its state, which must not grow with N).
  */
 import type { ProbeRecord } from '$lib/lessons/types';
 
@@ -18,4 +19,13 @@ export function weightUpdates(record: ProbeRecord, dk: number, dv: number): numb
     }
   }
   return n;
+}
+
+/**
+ * Bytes of every buffer of a WebGPU probe beyond q, k ([T, dk]), v, z ([T, dv]), η ([T]) and the
+ * in-batch scores ([T, b]): the uniform, plus whatever state the kernel keeps in storage.
+ */
+export function stateBytes(record: ProbeRecord, T: number, dk: number, dv: number, b: number): number {
+  const io = 4 * T * (2 * dk + 2 * dv + 1 + b);
+  return record.allocations.reduce((a, x) => a + x.bytes, 0) - io;
 }

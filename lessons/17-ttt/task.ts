@@ -1,6 +1,7 @@
 /**
- * Lesson 17's inputs: random sequences with unit keys and inner learning rates, and the learnable
- * inner task on which the inner loss must fall (or stall, past η·λ_max = 2).
+ * Lesson 17's inputs: random sequences with unit keys and inner learning rates, Titans' per-token
+ * rates (θ, η, α), and the learnable inner task on which the inner loss must fall (or stall, past
+ * η·λ_max = 2).
  */
 import type { Tensor } from 'lab';
 import { uniform } from '$lib/kernels';
@@ -26,6 +27,22 @@ export function inputs(ctx: LessonContext, T: number, dk: number, dv: number, se
     eta: tensors.from([T], uniform([T], seed + 3, 0.05, 0.95).data)
   };
 }
+
+/**
+ * Titans' per-token rates: learning rate θ ∈ (0.05, 0.5), momentum η ∈ (0, 0.9), forgetting
+ * α ∈ (0, 0.1). With unit keys, θ < 2(1 + η) keeps the heavy-ball step stable.
+ */
+export function titansRates(ctx: LessonContext, T: number, seed: number) {
+  const { tensors } = ctx.lab;
+  return {
+    theta: tensors.from([T], uniform([T], seed, 0.05, 0.5).data),
+    eta: tensors.from([T], uniform([T], seed + 1, 0, 0.9).data),
+    alpha: tensors.from([T], uniform([T], seed + 2, 0, 0.1).data)
+  };
+}
+
+/** A tensor of T zeros (η = 0 or α = 0 for every token). */
+export const zerosOf = (ctx: LessonContext, T: number) => ctx.lab.tensors.from([T], new Float32Array(T));
 
 /**
  * The inner task: v = Aᵀk for a fixed random A (d×d), so a linear W can fit it exactly. Query t

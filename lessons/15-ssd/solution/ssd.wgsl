@@ -7,7 +7,7 @@ struct Params {
   len: u32,    // sequence length L
   h: u32,      // heads H
   p: u32,      // head width P (≤ 64)
-  n: u32,      // state size N_s (≤ 64)
+  n: u32,      // state size N_s (≤ 128, Mamba-2's d_state)
   chunk: u32,  // chunk size C
 }
 
@@ -43,7 +43,7 @@ fn chunkStates(@builtin(global_invocation_id) gid: vec3u) {
   for (var s = start; s < end; s++) {
     aLast += logDecay(s, head);
   }
-  var acc: array<f32, 64>;
+  var acc: array<f32, 128>;
   var a = 0.0;
   for (var s = start; s < end; s++) {
     a += logDecay(s, head);
@@ -67,7 +67,7 @@ fn passStates(@builtin(global_invocation_id) gid: vec3u) {
   }
   let head = e / cfg.p;
   let chunks = (cfg.len + cfg.chunk - 1u) / cfg.chunk;
-  var carried: array<f32, 64>; // h_[c]: zero before the first chunk
+  var carried: array<f32, 128>; // h_[c]: zero before the first chunk
   for (var c = 0u; c < chunks; c++) {
     var total = 0.0;
     for (var s = c * cfg.chunk; s < min((c + 1u) * cfg.chunk, cfg.len); s++) {

@@ -30,7 +30,7 @@ export function toGla(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, h:
 async function onGpu(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk: number) {
   const [L, H, P] = x.shape;
   const N = B.shape[1];
-  if (P > 64 || N > 64) throw new Error(`ssd.wgsl holds 64 numbers per thread: P = ${P}, N = ${N}`);
+  if (P > 64 || N > 128) throw new Error(`ssd.wgsl holds P ≤ 64 and N_s ≤ 128 numbers per thread: P = ${P}, N = ${N}`);
   const chunks = Math.ceil(L / chunk);
   const bindings = [
     gpu.uniform({ len: ['u32', L], h: ['u32', H], p: ['u32', P], n: ['u32', N], chunk: ['u32', chunk] }, 'params'),

@@ -7,7 +7,7 @@ struct Params {
   len: u32,    // sequence length L
   h: u32,      // heads H
   p: u32,      // head width P (≤ 64)
-  n: u32,      // state size N_s (≤ 64)
+  n: u32,      // state size N_s (≤ 128, Mamba-2's d_state)
   chunk: u32,  // chunk size C
 }
 
@@ -39,7 +39,7 @@ fn chunkStates(@builtin(global_invocation_id) gid: vec3u) {
   let pp = e % cfg.p;
   let start = c * cfg.chunk;
   let end = min(start + cfg.chunk, cfg.len);
-  var acc: array<f32, 64>; // acc[k]: entry (pp, k) of what chunk c adds to head `head`'s state
+  var acc: array<f32, 128>; // acc[k]: entry (pp, k) of what chunk c adds to head `head`'s state
   // TODO: step 2 for tokens start … end − 1: what the chunk feeds into the state (Δ_s x_s, with
   // B_s) as it stands at the chunk's end, each token's part decayed by the ΔA of the tokens after
   // it in this chunk (logDecay). The state before the chunk is not part of it.
@@ -58,7 +58,7 @@ fn passStates(@builtin(global_invocation_id) gid: vec3u) {
   }
   let head = e / cfg.p;
   let chunks = (cfg.len + cfg.chunk - 1u) / cfg.chunk;
-  var carried: array<f32, 64>; // h_[c]: zero before the first chunk
+  var carried: array<f32, 128>; // h_[c]: zero before the first chunk
   for (var c = 0u; c < chunks; c++) {
     for (var k = 0u; k < cfg.n; k++) {
       let at = ((c * cfg.h) * cfg.p + e) * cfg.n + k;

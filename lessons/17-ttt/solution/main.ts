@@ -7,6 +7,7 @@
  * `ttt` runs on the page's backend: ttt.wgsl on WebGPU, plain TypeScript loops on WASM (b = 1 is
  * a loop over tokens, which the lab's opset-13 graphs cannot express). `tttGraph` (graph.ts) is
  * the same dual form as ONNX graphs, the form a CPU or GPU library would run for b > 1.
+ * `titans` is Titans' linear memory: the same inner model with momentum and forgetting, per token.
  */
 import { backend, gpu, tensors, type Tensor } from 'lab';
 import shader from './ttt.wgsl';
@@ -16,6 +17,44 @@ export { tttGraph } from './graph';
 /** q, k: [T, dk] (k with unit rows); v: [T, dv]; eta: [T]; b ≥ 1. Returns z: [T, dv]. */
 export async function ttt(q: Tensor, k: Tensor, v: Tensor, eta: Tensor, b: number): Promise<Tensor> {
   return backend === 'webgpu' ? tttWebGpu(q, k, v, eta, b) : tttCpu(q, k, v, eta, b);
+}
+
+/**
+ * Titans' linear memory M ∈ R^{dk×dv} for one head, one step per token, with momentum and
+ * forgetting (no mini-batches): theta [T] is the inner learning rate θ_t, eta [T] the momentum η_t,
+ * alpha [T] the forgetting α_t. Cost O(T·dk·dv); the state is M and the momentum S, both dk×dv.
+ */
+export function titans(q: Tensor, k: Tensor, v: Tensor, theta: Tensor, eta: Tensor, alpha: Tensor): Tensor {
+  const [T, dk] = q.shape;
+  const dv = v.shape[1];
+  const M = new Float32Array(dk * dv); // the memory, M₀ = 0
+  const S = new Float32Array(dk * dv); // the momentum ("surprise"), S₀ = 0
+  const err = new Float32Array(dv);
+  const z = new Float32Array(T * dv);
+  for (let t = 0; t < T; t++) {
+    // The gradient of ½‖Mᵀk_t − v_t‖² at M_{t−1} is k_t errᵀ.
+    for (let j = 0; j < dv; j++) {
+      let pred = 0;
+      for (let i = 0; i < dk; i++) pred += M[i * dv + j] * k.data[t * dk + i];
+      err[j] = pred - v.data[t * dv + j];
+    }
+    // S_t = η_t S_{t−1} − θ_t ∇ℓ, then M_t = (1 − α_t) M_{t−1} + S_t.
+    for (let i = 0; i < dk; i++) {
+      const step = theta.data[t] * k.data[t * dk + i];
+      for (let j = 0; j < dv; j++) {
+        const e = i * dv + j;
+        S[e] = eta.data[t] * S[e] - step * err[j];
+        M[e] = (1 - alpha.data[t]) * M[e] + S[e];
+      }
+    }
+    // z_t = M_tᵀ q_t, after the step.
+    for (let j = 0; j < dv; j++) {
+      let acc = 0;
+      for (let i = 0; i < dk; i++) acc += M[i * dv + j] * q.data[t * dk + i];
+      z[t * dv + j] = acc;
+    }
+  }
+  return tensors.from([T, dv], z);
 }
 
 async function tttWebGpu(q: Tensor, k: Tensor, v: Tensor, eta: Tensor, b: number): Promise<Tensor> {

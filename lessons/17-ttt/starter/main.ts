@@ -7,6 +7,7 @@
  * `ttt` runs on the page's backend: ttt.wgsl on WebGPU, plain TypeScript loops on WASM (b = 1 is
  * a loop over tokens, which the lab's opset-13 graphs cannot express). `tttGraph` (graph.ts) is
  * the same dual form as ONNX graphs, the form a CPU or GPU library would run for b > 1.
+ * `titans` is Titans' linear memory: the same inner model with momentum and forgetting, per token.
  */
 import { backend, gpu, tensors, type Tensor } from 'lab';
 import shader from './ttt.wgsl';
@@ -16,6 +17,28 @@ export { tttGraph } from './graph';
 /** q, k: [T, dk] (k with unit rows); v: [T, dv]; eta: [T]; b ≥ 1. Returns z: [T, dv]. */
 export async function ttt(q: Tensor, k: Tensor, v: Tensor, eta: Tensor, b: number): Promise<Tensor> {
   return backend === 'webgpu' ? tttWebGpu(q, k, v, eta, b) : tttCpu(q, k, v, eta, b);
+}
+
+/**
+ * Titans' linear memory M ∈ R^{dk×dv} for one head, one step per token, with momentum and
+ * forgetting (no mini-batches): theta [T] is the inner learning rate θ_t, eta [T] the momentum η_t,
+ * alpha [T] the forgetting α_t. Cost O(T·dk·dv); the state is M and the momentum S, both dk×dv.
+ */
+export function titans(q: Tensor, k: Tensor, v: Tensor, theta: Tensor, eta: Tensor, alpha: Tensor): Tensor {
+  const [T, dk] = q.shape;
+  const dv = v.shape[1];
+  const M = new Float32Array(dk * dv); // the memory, M₀ = 0
+  const S = new Float32Array(dk * dv); // the momentum ("surprise"), S₀ = 0
+  const z = new Float32Array(T * dv);
+  for (let t = 0; t < T; t++) {
+    // TODO: token t's Titans step (README, "Titans: momentum and forgetting"), then its output:
+    // - the surprise S carries a share η_t of itself over from the last token and moves against
+    //   the gradient of ½‖Mᵀk_t − v_t‖², taken at the memory before this token, scaled by θ_t;
+    // - the memory first forgets a share α_t of itself, then takes the whole surprise;
+    // - z_t reads the memory after this token's step, through q_t.
+    // With η = α = 0 this must be exactly `ttt(…, 1)` with η replaced by θ (the delta rule).
+  }
+  return tensors.from([T, dv], z);
 }
 
 async function tttWebGpu(q: Tensor, k: Tensor, v: Tensor, eta: Tensor, b: number): Promise<Tensor> {
