@@ -2,8 +2,9 @@
  * Lesson 02 checks: cached generation (prefill, then one token at a time) against attention
  * recomputed over the whole sequence in float64; append, read back from the cache (rows pos.. and
  * nothing else); the structure of one decode step, from a probe (decode.ts); and the learner's
- * KV-cache byte formula on the models of the syllabus's table. The sweep times ONE decode step with N tokens cached, and plots
- * the cumulative generation time summed from those per-step times.
+ * KV-cache byte formula on the models of the syllabus's table. The sweep (sweep.ts) times ONE decode
+ * step with N tokens cached, charts its achieved bandwidth beside a plain copy, and plots the
+ * cumulative generation time summed from those per-step times.
  */
 import type { Tensor } from 'lab';
 import {
@@ -19,16 +20,14 @@ import {
   seeded,
   hinted
 } from '$lib/lessons/kit';
-import { type LessonHarness, bytesOf } from '$lib/lessons/types';
+import type { LessonHarness } from '$lib/lessons/types';
 import { appendCheck, decodeStepCheck } from './decode';
-import { D, memory } from './memory';
+import { D } from './memory';
+import { sweep } from './sweep';
 import { reference } from './reference';
 
 type Generate = (q: Tensor, k: Tensor, v: Tensor, promptLength: number) => Promise<Tensor>;
 type KvBytes = (L: number, g: number, d: number, N: number, b: number) => number;
-type CreateCache = (capacity: number, d: number) => unknown;
-type Append = (cache: unknown, pos: number, k: Tensor, v: Tensor) => Promise<void>;
-type DecodeStep = (cache: unknown, t: number, q: Tensor, k: Tensor, v: Tensor) => Promise<Tensor>;
 
 const m = messages('02-kv-cache', {
   'decoded-row':
@@ -134,69 +133,5 @@ export const harness: LessonHarness = {
       }
     })
   ],
-  async sweep(ctx, n) {
-    const { lab } = ctx;
-    const createCache = learner<CreateCache>(ctx, 'createCache', 'createCache(capacity, d)');
-    const append = learner<Append>(ctx, 'append', 'append(cache, pos, k, v): Promise<void>');
-    const decodeStep = learner<DecodeStep>(ctx, 'decodeStep', 'decodeStep(cache, t, q, k, v): Promise<Tensor>');
-    const wall = new Map<number, number[]>(); // wall-clock ms of every decode step, by N
-
-    await lab.sweep({
-      label: 'decode step (your code)',
-      n,
-      // Not timed: a cache holding N tokens. The timed step overwrites token N − 1 and attends over all N.
-      setup: async (size) => {
-        const cache = createCache(size, D);
-        await append(cache, 0, lab.tensors.randn([size, D], 1), lab.tensors.randn([size, D], 2));
-        return {
-          cache,
-          q: lab.tensors.randn([1, D], 3),
-          k: lab.tensors.randn([1, D], 4),
-          v: lab.tensors.randn([1, D], 5)
-        };
-      },
-      run: async ({ cache, q, k, v }, size) => {
-        const t0 = performance.now();
-        await decodeStep(cache, size - 1, q, k, v);
-        wall.set(size, [...(wall.get(size) ?? []), performance.now() - t0]);
-      },
-      bytes: (size) => bytesOf(memory, size)
-    });
-
-    // Generating T tokens costs Σ_{t ≤ T} step(t). step(t) is read off the measured points
-    // (linear in between, the first point's time below it): a sum of measurements, not a model.
-    const median = (ms: number[]) => {
-      const timed = ms.length > 1 ? ms.slice(1).sort((a, b) => a - b) : ms; // the first call warms up
-      return timed[Math.floor(timed.length / 2)];
-    };
-    const steps = [...wall.entries()].map(([size, ms]) => [size, median(ms)] as const).sort((a, b) => a[0] - b[0]);
-    if (steps.length < 2) return;
-    const cumulative: [number, number][] = [[steps[0][0], (steps[0][0] * steps[0][1]) / 1000]];
-    for (let i = 1; i < steps.length; i++) {
-      const [n0, t0] = steps[i - 1];
-      const [n1, t1] = steps[i];
-      cumulative.push([n1, cumulative[i - 1][1] + ((t0 + t1) / 2000) * (n1 - n0)]); // ms → s
-    }
-    const [firstN, firstS] = cumulative[0];
-    const [lastN, lastS] = cumulative[cumulative.length - 1];
-    lab.plot({
-      id: 'cumulative',
-      title: 'Time to generate T tokens (sum of the measured per-step times)',
-      x: { label: 'tokens generated T', log: true },
-      y: { label: 'seconds (wall clock)', log: true },
-      series: [
-        { label: 'Σ of your decode steps', points: cumulative },
-        {
-          label: '∝ T² (guide through the last point)',
-          dashed: true,
-          points: cumulative.map(([t]) => [t, lastS * (t / lastN) ** 2])
-        },
-        {
-          label: '∝ T (if every step cost as much as the first)',
-          dashed: true,
-          points: cumulative.map(([t]) => [t, firstS * (t / firstN)])
-        }
-      ]
-    });
-  }
+  sweep
 };

@@ -22,6 +22,7 @@ import { type LessonHarness, bytesOf } from '$lib/lessons/types';
 import { D, H, gqaMemory } from './memory';
 import { grouped, gqaRegistry, mhaRepeated } from './reference';
 import { DECODE, UPLOAD, cacheSizeCheck, isGpuBuffer, noRepeatCheck, uploadMeasured } from './structure';
+import { bandwidth } from './sweep';
 
 type KvHead = (h: number, H: number, g: number) => number;
 type KvBytes = (L: number, g: number, d: number, N: number, b: number) => number;
@@ -183,13 +184,15 @@ export const harness: LessonHarness = {
     };
 
     // The time and memory charts: one decode step of your model (H query heads, G KV heads).
-    await lab.sweep({
+    const results = await lab.sweep({
       label: `g = ${G} (${variant(G, H)})`,
       n,
       setup: (size) => randomCache(G, size), // not timed: N cached tokens of G KV heads
       run: (cache) => gqaDecode(q, cache),
       bytes: (size) => bytesOf(gqaMemory(G), size)
     });
+    // Achieved GB/s of that step beside a plain copy of the same bytes (sweep.ts).
+    await bandwidth(ctx, results, G);
 
     // The cache your upload() holds, for g = H, H/4, 1, beside the analytic 2·g·d·N·4.
     const sizes = n.filter((size) => size <= 16384);

@@ -1,9 +1,11 @@
 /**
- * Lesson 04's sweep: the learner's absorbed decode timed over N (the time and memory charts),
- * then naive and absorbed timed side by side, and two analytic plots at DeepSeek-V2's shapes: KV
- * bytes against N, and decode FLOPs per token.
+ * Lesson 04's sweep: the learner's absorbed decode timed over N (the time and memory charts), its
+ * achieved bandwidth beside a plain copy of the same bytes ($lib/baselines/copy, up to 8 s), then
+ * naive and absorbed timed side by side, and two analytic plots at DeepSeek-V2's shapes: KV bytes
+ * against N, and decode FLOPs per token.
  */
 import type { Tensor } from 'lab';
+import { plotBandwidth } from '$lib/baselines/copy';
 import { learner, warmUp } from '$lib/lessons/kit';
 import { type LessonContext, bytesOf } from '$lib/lessons/types';
 import { WASM_BUDGET_BYTES } from '$lib/runtime/limits';
@@ -23,12 +25,19 @@ export async function sweep(ctx: LessonContext, n: number[]): Promise<void> {
   const latent = (size: number) => inputs(ctx.lab, { n: size, ...SHAPE }, 7);
   // Compile the kernel (or build the session) once before timing, so the first point is not a compile.
   await warmUp(ctx.lab, () => decodeAbsorbed(latent(1)));
-  await ctx.lab.sweep({
+  const results = await ctx.lab.sweep({
     label: 'absorbed decode, latent cache (your code)',
     n,
     setup: latent,
     run: (x) => decodeAbsorbed(x),
     bytes: (size) => bytesOf(memory, size)
+  });
+  // Achieved GB/s of the absorbed step beside a plain copy of the same bytes, timed in this run.
+  const { heads, dNope, dRope, dC } = SHAPE;
+  await plotBandwidth(ctx, {
+    results,
+    bytesRead: (size) => 4 * (size * (dC + dRope) + heads * (dNope + dRope)),
+    readLabel: 'latent cache and q, weights not counted: 4·(N·(d_c + d_R) + h·(d_h + d_R)) bytes'
   });
   await compareTimes(ctx, n, latent);
 }

@@ -30,6 +30,7 @@ import { type Lab, type LessonContext, type LessonHarness, bytesOf } from '$lib/
 import { linearAttention, linearAttentionMemory } from '$lib/baselines/linear-attention';
 import { CHUNK, D, memory } from './memory';
 import { type Slips, mistake, reference } from './reference';
+import { depth } from './sweep';
 
 type Chunkwise = (q: Tensor, k: Tensor, v: Tensor, chunkSize: number) => Promise<Tensor>;
 type F64 = { shape: number[]; data: Float64Array };
@@ -219,7 +220,7 @@ export const harness: LessonHarness = {
       await warmUp(lab, () => recurrent(tiny));
     }
     await warmUp(lab, () => parallel(tiny));
-    await lab.sweep({
+    const timed = await lab.sweep({
       label: `chunkwise, C = ${CHUNK} (your code)`,
       n,
       setup,
@@ -240,6 +241,8 @@ export const harness: LessonHarness = {
       run: parallel,
       bytes: (size) => bytesOf(linearAttentionMemory('parallel', D), size)
     });
+    // Steps in a row against N, chunkwise (counted from probes) beside recurrent (sweep.ts).
+    await depth(ctx, chunkwise, timed, CHUNK);
 
     // Time against the chunk size at one N, within a budget of its own.
     const big = setup(C_PLOT_N);

@@ -1,10 +1,11 @@
 /**
  * Lesson 14's sweep: the learner's parallel scan timed over N; the analytic bytes of the
- * materialised and streamed forms for a real Mamba layer; and sequential against parallel time.
+ * materialised and streamed forms for a real Mamba layer; the scan's rounds against N, counted
+ * from probes (one untimed call per N, up to 5 s); and sequential against parallel time.
  */
-import type { Tensor } from 'lab';
+import type { SweepResult, Tensor } from 'lab';
 import { learner, warmUp } from '$lib/lessons/kit';
-import { type LessonContext, bytesOf } from '$lib/lessons/types';
+import { type Backend, type LessonContext, type ProbeRecord, bytesOf } from '$lib/lessons/types';
 import { D, LAYER, NS, memory, minimalBuffers, streamedBuffers } from './memory';
 import { type Inputs, type Shape, makeInputs } from './reference';
 
@@ -20,7 +21,7 @@ export async function sweep(ctx: LessonContext, n: number[]): Promise<void> {
   // Shader compilation or onnxruntime's first session would otherwise count in the first
   // point's wall time, from which the sweep predicts the next ones.
   await warmUp(ctx.lab, () => scan(makeInputs(ctx.lab, shape(n[0]), 1), 'parallel'));
-  await ctx.lab.sweep({
+  const results = await ctx.lab.sweep({
     label: 'parallel scan (your code)',
     n,
     setup: (size) => makeInputs(ctx.lab, shape(size), 1),
@@ -49,7 +50,61 @@ export async function sweep(ctx: LessonContext, n: number[]): Promise<void> {
       }
     ]
   });
+  await plotRounds(ctx, scan, results, shape);
   await compareForms(ctx, scan, n, shape);
+}
+
+/**
+ * Rounds of the parallel form against N, counted from a probe of one call at each N the sweep
+ * measured (WebGPU: dispatches of pscan.wgsl; WASM: the graph's runs when it runs several, else
+ * the lengths its one graph halves the padded steps to, the rule of the 'rounds' check), beside
+ * the N steps the sequential form takes one after another. Stops after PROBE_BUDGET_MS.
+ */
+const PROBE_BUDGET_MS = 5000;
+
+async function plotRounds(
+  ctx: LessonContext,
+  scan: Scan,
+  results: readonly SweepResult[],
+  shape: (n: number) => Shape
+): Promise<void> {
+  const rounds: [number, number][] = [];
+  const sequential: [number, number][] = [];
+  const how = ctx.backend === 'webgpu' ? 'dispatches of pscan.wgsl' : 'levels of the ONNX graph’s scan';
+  const start = Date.now();
+  for (const { n } of results.filter((r) => r.status === 'measured')) {
+    if (Date.now() - start > PROBE_BUDGET_MS) break;
+    const x = makeInputs(ctx.lab, shape(n), 1);
+    const { record } = await ctx.probe(() => scan(x, 'parallel'));
+    rounds.push([n, countRounds(ctx.backend, record, shape(n))]);
+    sequential.push([n, n]);
+    ctx.lab.plot({
+      id: 'depth',
+      title: `Steps that must run one after another: sequential loop vs parallel scan (rounds counted by the probe: ${how})`,
+      x: { label: 'sequence length N', log: true },
+      y: { label: 'sequential steps (rounds)', log: true },
+      series: [
+        { label: 'sequential: N steps, one per token', points: sequential },
+        { label: 'parallel scan (your code): rounds', points: rounds },
+        {
+          label: '⌈log₂ N⌉',
+          dashed: true,
+          points: rounds.map(([size]) => [size, Math.ceil(Math.log2(size))] as [number, number])
+        }
+      ]
+    });
+  }
+}
+
+function countRounds(backend: Backend, record: ProbeRecord, { n, d, ns }: Shape): number {
+  if (backend === 'webgpu') return record.dispatches.filter((x) => x.file === 'pscan.wgsl').length;
+  if (record.graphs.length !== 1) return record.graphs.length;
+  const padded = 2 ** Math.ceil(Math.log2(n));
+  const sizes = new Set<number>();
+  for (const v of record.graphs[0].values) {
+    if (v.shape.length === 2 && v.shape[1] === d * ns && v.shape[0] < padded) sizes.add(v.shape[0]);
+  }
+  return sizes.size;
 }
 
 /**
