@@ -34,7 +34,8 @@ export default defineConfig({
     },
     {
       name: 'wasm',
-      testIgnore: /gpu\.spec\.ts/,
+      // WGSL mutants need WebGPU: they run in the webgpu project only.
+      testIgnore: /(gpu|mutants)\.spec\.ts/,
       use: { launchOptions: { executablePath, args: [...common, '--disable-features=WebGPU,Vulkan', '--disable-gpu'] } }
     }
   ]

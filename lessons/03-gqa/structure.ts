@@ -6,7 +6,7 @@
  * than the g heads of K (or of V) themselves.
  */
 import type { GpuBuffer, Tensor } from 'lab';
-import { check, fail, isTensor, largestAllocation, learner, messages, seeded, totalBytes } from '$lib/lessons/kit';
+import { check, fail, isTensor, largestAllocation, learner, messages, seeded } from '$lib/lessons/kit';
 import type { LessonContext } from '$lib/lessons/types';
 
 type Upload = (k: Tensor, v: Tensor) => unknown;
@@ -43,8 +43,9 @@ function heldTensorBytes(cache: unknown): number {
 }
 
 /**
- * upload(k, v), and the bytes its cache holds. WebGPU: every buffer upload() allocated, from the
- * probe. WASM: the tensors the cache holds, since it may keep the caller's k and v without a copy.
+ * upload(k, v), and the bytes its cache holds. WebGPU: every GPU buffer upload() allocated, from the
+ * probe (a CPU array it made on the way is not the cache). WASM: the tensors the cache holds, since
+ * it may keep the caller's k and v without a copy.
  */
 export async function uploadMeasured(
   ctx: LessonContext,
@@ -53,7 +54,8 @@ export async function uploadMeasured(
 ): Promise<{ cache: unknown; bytes: number }> {
   const upload = learner<Upload>(ctx, 'upload', UPLOAD);
   const { result: cache, record } = await ctx.probe(() => upload(k, v));
-  return { cache, bytes: ctx.backend === 'webgpu' ? totalBytes(record) : heldTensorBytes(cache) };
+  const gpuBytes = record.allocations.filter((a) => a.kind === 'gpu').reduce((a, x) => a + x.bytes, 0);
+  return { cache, bytes: ctx.backend === 'webgpu' ? gpuBytes : heldTensorBytes(cache) };
 }
 
 export const cacheSizeCheck = check({
