@@ -14,6 +14,7 @@ import {
 } from './gated-delta';
 import { type GatedLinearAttentionInputs, gatedLinearAttention } from './gated';
 import { type MobaInputs, type MobaOptions, mobaAttention } from './moba';
+import { type MoeGatesInputs, type MoeGatesOptions, moeGates } from './moe';
 import { type LinearAttentionInputs, type LinearAttentionOptions, LINEAR_FORMS, linearAttention } from './linear';
 import { type SelectiveScanInputs, type SelectiveScanOptions, SCAN_FORMS, selectiveScan } from './ssm';
 import type { Tensor } from './tensor';
@@ -24,6 +25,7 @@ export { tensor, zeros, randn, uniform, mulberry32, maxAbsDiff, formatShape } fr
 export { attention, gqaAttention } from './attention';
 export { flashAttention } from './flash';
 export { mobaAttention, mobaSelectedBlocks, pooledKeys } from './moba';
+export { moeGates, expertCapacity, rankExperts } from './moe';
 export { linearAttention } from './linear';
 export { gatedLinearAttention } from './gated';
 export { deltaRule } from './delta';
@@ -49,6 +51,7 @@ export interface KernelSignatures {
   delta_rule: { inputs: DeltaRuleInputs; options: DeltaRuleOptions; outputs: { o: Tensor } };
   gated_delta_rule: { inputs: GatedDeltaRuleInputs; options: GatedDeltaRuleOptions; outputs: { o: Tensor } };
   selective_scan: { inputs: SelectiveScanInputs; options: SelectiveScanOptions; outputs: { y: Tensor } };
+  moe_gates: { inputs: MoeGatesInputs; options: MoeGatesOptions; outputs: { gates: Tensor } };
 }
 
 export type KernelName = keyof KernelSignatures;
@@ -221,6 +224,19 @@ const entries: (KernelEntry & { name: KernelName })[] = [
       const { u, delta, A, B, C, D } = pickInputs(kernel, inputs, ['u', 'delta', 'A', 'B', 'C'], ['D']);
       const reader = new OptionReader(kernel, options, ['form']);
       return selectiveScan({ u, delta, A, B, C, D }, { form: reader.form(SCAN_FORMS) });
+    }
+  },
+  {
+    name: 'moe_gates',
+    description:
+      'MoE router gates [T, E]: per token, the softmax of its k highest logits (ties to the lower expert) and 0 elsewhere; with capacity, tokens served in order and an expert holding capacity tokens drops the rest (no renormalisation).',
+    inputs: ['logits'],
+    outputs: ['gates'],
+    run(inputs, options = {}) {
+      const kernel = 'moe_gates';
+      const { logits } = pickInputs(kernel, inputs, ['logits']);
+      const reader = new OptionReader(kernel, options, ['k', 'capacity']);
+      return moeGates({ logits }, { k: reader.number('k'), capacity: reader.number('capacity') });
     }
   }
 ];

@@ -9,6 +9,7 @@ import {
   kernels,
   linearAttention,
   mobaAttention,
+  moeGates,
   runKernel,
   selectiveScan,
   type Tensor
@@ -25,7 +26,8 @@ const NAMES = [
   'gated_linear_attention',
   'delta_rule',
   'gated_delta_rule',
-  'selective_scan'
+  'selective_scan',
+  'moe_gates'
 ];
 
 const T = 5;
@@ -43,6 +45,7 @@ const scanInputs = {
   C: randn([T, 3], 13),
   D: randn([2], 14)
 };
+const moeInputs = { logits: randn([T, 4], 16) };
 
 /** A small valid input set per kernel, with options, and what the direct function call returns for it. */
 const cases: Record<
@@ -89,6 +92,11 @@ const cases: Record<
     inputs: scanInputs,
     options: { form: 'parallel' },
     expected: () => selectiveScan(scanInputs, { form: 'parallel' }).y
+  },
+  moe_gates: {
+    inputs: moeInputs,
+    options: { k: 2, capacity: 3 },
+    expected: () => moeGates(moeInputs, { k: 2, capacity: 3 }).gates
   }
 };
 
