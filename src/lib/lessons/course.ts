@@ -30,6 +30,5 @@ export interface ComingLesson {
 export const coming: ComingLesson[] = [
   { number: 19, title: 'Load balancing: auxiliary loss vs bias', part: 'E' },
   { number: 20, title: 'Hybrid budgeting: Jamba, Zamba, Samba, MiniMax-01', part: 'F' },
-  { number: 21, title: 'Masked diffusion LLMs and block diffusion', part: 'G' },
-  { number: 22, title: 'Vision SSMs: bidirectional and cross scans', part: 'H' }
+  { number: 21, title: 'Masked diffusion LLMs and block diffusion', part: 'G' }
 ];
