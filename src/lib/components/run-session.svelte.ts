@@ -33,6 +33,9 @@ export interface SessionRunOptions {
   onLog?: (level: LogLevel, text: string) => void;
 }
 
+/** Whether the reader asked for reduced motion (then a plot redrawn during a run is drawn again only at its end). */
+const reducedMotion = () => typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
+
 /** Messages longer than this are cut: a check or error message is read, not scrolled. */
 export const MAX_MESSAGE_CHARS = 4000;
 
@@ -85,6 +88,10 @@ export class RunSession {
   #token = 0;
   #queue: Incoming[] = [];
   #scheduled = false;
+  /** Redraws of an already drawn plot held back under prefers-reduced-motion: shown once, when the run ends. */
+  // Not reactive: only its contents at the end of a run are applied, through `plots`.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  #held = new Map<string, PlotData>();
   #names = new SeriesNamer();
   // Counts behind `progress`, which is what renders.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -117,6 +124,7 @@ export class RunSession {
     this.mode = request.mode;
     this.status = 'idle';
     this.#queue = [];
+    this.#held.clear();
     this.errors = options.append ? this.errors : [];
     if (request.mode === 'check') this.checks = [];
     if (!options.append) {
@@ -150,6 +158,11 @@ export class RunSession {
     const outcome = await handle.done;
     if (!live()) return 'stopped';
     this.#flush();
+    // An animation (a plot redrawn step by step) shows its final state under reduced motion.
+    if (this.#held.size > 0) {
+      this.plots = this.plots.map((x) => this.#held.get(x.id) ?? x);
+      this.#held.clear();
+    }
     if (this.discarded > 0) this.console.push('warn', t('console.discarded', { count: this.discarded }));
     this.console.flush();
     this.#handle = null;
@@ -231,7 +244,8 @@ export class RunSession {
         case 'plot': {
           plots ??= [...this.plots];
           const at = plots.findIndex((x) => x.id === item.plot.id);
-          if (at >= 0) plots[at] = item.plot;
+          if (at >= 0 && this.running && reducedMotion()) this.#held.set(item.plot.id, item.plot);
+          else if (at >= 0) plots[at] = item.plot;
           else if (plots.length < MAX_PLOTS) plots.push(item.plot);
           else discarded++;
           break;

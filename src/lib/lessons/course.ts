@@ -28,7 +28,6 @@ export interface ComingLesson {
 }
 
 export const coming: ComingLesson[] = [
-  { number: 19, title: 'Load balancing: auxiliary loss vs bias', part: 'E' },
   { number: 20, title: 'Hybrid budgeting: Jamba, Zamba, Samba, MiniMax-01', part: 'F' },
   { number: 21, title: 'Masked diffusion LLMs and block diffusion', part: 'G' }
 ];
