@@ -27,7 +27,4 @@ export interface ComingLesson {
   part: string;
 }
 
-export const coming: ComingLesson[] = [
-  { number: 20, title: 'Hybrid budgeting: Jamba, Zamba, Samba, MiniMax-01', part: 'F' },
-  { number: 21, title: 'Masked diffusion LLMs and block diffusion', part: 'G' }
-];
+export const coming: ComingLesson[] = [{ number: 21, title: 'Masked diffusion LLMs and block diffusion', part: 'G' }];
