@@ -3,7 +3,8 @@ import { defineConfig } from '@playwright/test';
 /**
  * End-to-end tests against the built site, in real Chromium. Playwright's own browser download is
  * not needed: CHROMIUM_PATH (or /usr/bin/chromium) is used when present, Playwright's Chromium
- * otherwise. Two projects: WebGPU on (SwiftShader in headless Chromium) and WebGPU off.
+ * otherwise. Three projects: WebGPU on (SwiftShader in headless Chromium), WebGPU off, and `simd`
+ * (WebGPU off, the learner's AssemblyScript on the simd backend: tests/e2e/simd*.spec.ts only).
  */
 import { executablePath, quietArgs as common } from './scripts/chromium.mjs';
 const port = Number(process.env.PORT ?? 4173);
@@ -29,13 +30,18 @@ export default defineConfig({
     {
       name: 'webgpu',
       // Storage does not depend on the backend: it runs once, in the wasm project.
-      testIgnore: /storage\.spec\.ts/,
+      testIgnore: /storage\.spec\.ts|simd.*\.spec\.ts/,
       use: { launchOptions: { executablePath, args: [...common, '--enable-unsafe-webgpu'] } }
     },
     {
       name: 'wasm',
       // WGSL mutants need WebGPU: they run in the webgpu project only.
-      testIgnore: /(gpu|mutants)\.spec\.ts/,
+      testIgnore: /(gpu|mutants)\.spec\.ts|simd.*\.spec\.ts/,
+      use: { launchOptions: { executablePath, args: [...common, '--disable-features=WebGPU,Vulkan', '--disable-gpu'] } }
+    },
+    {
+      name: 'simd',
+      testMatch: /simd.*\.spec\.ts/,
       use: { launchOptions: { executablePath, args: [...common, '--disable-features=WebGPU,Vulkan', '--disable-gpu'] } }
     }
   ]

@@ -4,7 +4,8 @@
  * a markdown table to bench-results/. Timings are never asserted anywhere; quote them with the
  * machine they came from. It also fits each series' log–log slope and finds where the sparse
  * lessons (07, 09, 10) overtake lesson 05's FlashAttention, from the same run's medians.
- * Usage: npm run bench [-- --n 256,512,1024,2048,4096 --lessons a,b]
+ * Last, the simd backend's side-by-side with onnxruntime-web in Node, one thread (bench-simd.mjs).
+ * Usage: npm run bench [-- --n 256,512,1024,2048,4096 --lessons a,b --simd-n 1024,4096,8192]
  */
 import { launch } from './chromium.mjs';
 import { spawn } from 'node:child_process';
@@ -94,6 +95,9 @@ for (const r of results) {
   if (r.errors.length) md += `\nErrors: ${r.errors.join('; ')}\n`;
 }
 md += crossoverSection(results);
+// The simd backend beside onnxruntime-web, one thread, in this Node process (scripts/bench-simd.mjs).
+const { benchSimd } = await import('./bench-simd.mjs');
+md += `\n${await benchSimd()}`;
 mkdirSync('bench-results', { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 writeFileSync(`bench-results/bench-${stamp}.json`, JSON.stringify({ machine, results }, null, 2));

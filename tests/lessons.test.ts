@@ -77,6 +77,58 @@ describe.each(all.map((l) => [l.slug, l] as const))('lesson %s', (slug, lesson) 
     }
   );
 
+  // The simd backend, for lessons that list it: AssemblyScript compiled here in Node, as the page's
+  // compiler worker does, and run through the same execute.
+  const simd = lesson.meta.runtimes.includes('simd');
+  test.runIf(simd)('solution passes every check (simd)', async () => {
+    const { results, messages } = await runInNode({
+      lesson: slug,
+      files: lesson.solution,
+      mode: 'check',
+      backend: 'simd'
+    });
+    expect(messages.filter((m) => m.type === 'error')).toEqual([]);
+    for (const r of results) expect(r, r.message).toMatchObject({ status: expect.stringMatching(/pass|skipped/) });
+    expect(results.some((r) => r.status === 'pass')).toBe(true);
+  });
+
+  test.runIf(simd)('starter fails at least one check (simd)', async () => {
+    const { results } = await runInNode({ lesson: slug, files: lesson.starter, mode: 'check', backend: 'simd' });
+    expect(results.some((r) => r.status === 'fail')).toBe(true);
+  });
+
+  test.runIf(simd)('solution runs its sweep (simd): one point per sequence length in each series', async () => {
+    const n = lesson.meta.sweep.n.slice(0, 2);
+    const { messages } = await runInNode({
+      lesson: slug,
+      files: lesson.solution,
+      mode: 'sweep',
+      backend: 'simd',
+      sweep: { n, warmup: 0, repeats: 1, budgetMs: 60_000 }
+    });
+    expect(messages.filter((m) => m.type === 'error')).toEqual([]);
+    const points = messages.flatMap((m) => (m.type === 'point' ? [m.point] : []));
+    const series = [...new Set(points.map((p) => p.series))];
+    expect(series.length).toBeGreaterThan(0);
+    for (const name of series) {
+      expect(
+        points.filter((p) => p.series === name && p.status === 'measured').map((p) => p.n),
+        name
+      ).toEqual(n);
+    }
+  });
+
+  const simdMutants = simd ? lesson.mutants.filter((m) => (m.backends ?? lesson.meta.runtimes).includes('simd')) : [];
+  test.each(simdMutants.map((m) => [m.name, m] as const))(
+    'mutant %s fails a check, naming the mistake (simd)',
+    async (_, mutant) => {
+      const { results } = await runInNode({ lesson: slug, files: mutant.files, mode: 'check', backend: 'simd' });
+      const failed = results.filter((r) => r.status === 'fail');
+      expect(failed.length, `${mutant.mistake}: every check passed`).toBeGreaterThan(0);
+      expect(failed.map((r) => r.message).join('\n')).toContain(mutant.expect);
+    }
+  );
+
   test(`analytic memory grows like N^${lesson.meta.memoryExponent}`, () => {
     const model = memoryModels[slug];
     const big = 1 << 20;

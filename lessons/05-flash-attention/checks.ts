@@ -6,7 +6,11 @@
  * buffer or graph tensor, and the bytes grow like N); and its global traffic, from the same
  * probes, against the exact model of its loop structure: on WebGPU the reads of q, k and v that an
  * instrumented copy of the learner's shader counts, on WASM the floats sent to and from
- * onnxruntime. The sweep (sweep.ts) times the tiled code beside lesson 01's naive kernel.
+ * onnxruntime. On the simd backend (flash.as.ts) the traffic check gives way to the key-block
+ * check: the same output for key blocks that do and do not divide N (1, 3, 7, 64, 500), so the
+ * block bounds and the causal cut inside a block are right whatever B_c the learner picks.
+ * The sweep (sweep.ts) times the tiled code beside lesson 01's naive kernel (on simd: beside
+ * onnxruntime-web's naive graph, on the same chart, and against the key block).
  */
 import type { Tensor } from 'lab';
 import { formatBytes } from '$lib/bench/format';
@@ -66,8 +70,14 @@ const m = messages('05-flash-attention', {
   'memory-ok': MEMORY,
   'square-buffer': `${MEMORY}. The largest allocation, {what}, holds at least N×N floats: keep scores in workgroup memory, one tile at a time.`,
   'square-graph': `${MEMORY}. The largest allocation, {what}, has N×N elements or more: feed the keys in blocks.`,
-  'faster-than-n': `${MEMORY}: faster than N. Which buffer grows with N²?`
+  'faster-than-n': `${MEMORY}: faster than N. Which buffer grows with N²?`,
+  'key-block-wrong':
+    'With a key block of {bc} keys (N = {n}), {where} differs from the float64 reference: got {got}, expected {want}. The output must not depend on B_c: the last block of a row may be partial (min(j0 + B_c, end)), and inside a block row i sees only keys j ≤ i.',
+  'key-block-ok': 'the same output for key blocks of {blocks} keys at N = {n}'
 });
+
+/** Key blocks the simd check tries: one key, sizes that do not divide N, the default, more than N. */
+const KEY_BLOCKS = [1, 3, 7, 64, 500];
 
 const TOLERANCE = { atol: 1e-5, rtol: 1e-4 };
 const listCases = (list: readonly { n: number; d: number }[]) => list.map((c) => `N = ${c.n} (d = ${c.d})`).join(', ');
@@ -84,6 +94,18 @@ async function attention(ctx: LessonContext, q: Tensor, k: Tensor, v: Tensor): P
     fail(m('not-result', { got: (JSON.stringify(r) ?? String(r)).slice(0, 80) }));
   }
   return { o: r.o, bc: r.bc, br: r.br };
+}
+
+/** The simd backend's attention with key block `keyBlock`. */
+async function attentionWithKeyBlock(ctx: LessonContext, q: Tensor, k: Tensor, v: Tensor, keyBlock: number) {
+  const f = learner<(q: Tensor, k: Tensor, v: Tensor, keyBlock: number) => Promise<unknown>>(
+    ctx,
+    'attention',
+    'attention(q, k, v, keyBlock): Promise<{ o, bc, br, loads }>'
+  );
+  const r = (await f(q, k, v, keyBlock)) as Partial<FlashResult> | null;
+  if (!r || !isTensor(r.o)) fail(m('not-result', { got: (JSON.stringify(r) ?? String(r)).slice(0, 80) }));
+  return r.o;
 }
 
 /** Seeded q, k, v. `ramp` scales queries by 6 and key j by 1 + 3j/N: large scores whose row max
@@ -242,7 +264,30 @@ export const harness: LessonHarness = {
     check({
       id: 'traffic',
       title: 'global traffic counted while it runs equals the model of its loop structure',
+      backends: ['webgpu', 'wasm'],
       run: (ctx) => (ctx.backend === 'webgpu' ? gpuTraffic : wasmTraffic)(ctx, { attention, inputs })
+    }),
+    check({
+      id: 'key-block',
+      title: 'flash.as.ts: the same output whatever the key block B_c (1, 3, 7, 64, 500 keys)',
+      backends: ['simd'],
+      async run(ctx) {
+        const n = 300;
+        const { q, k, v } = inputs(ctx.lab, n, 16, 7, true);
+        const want = reference(q, k, v);
+        for (const bc of KEY_BLOCKS) {
+          const o = await attentionWithKeyBlock(ctx, q, k, v, bc);
+          const cmp = ctx.lab.tensors.compare(o, want, TOLERANCE);
+          if (!cmp.ok) {
+            const i = Math.max(0, cmp.firstMismatch);
+            const where = `row ${Math.floor(i / 16)}, column ${i % 16}`;
+            fail(
+              m('key-block-wrong', { bc, n, where, got: +o.data[i].toPrecision(6), want: +want.data[i].toPrecision(6) })
+            );
+          }
+        }
+        return m('key-block-ok', { blocks: KEY_BLOCKS.join(', '), n });
+      }
     })
   ],
   sweep

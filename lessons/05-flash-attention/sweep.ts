@@ -8,6 +8,8 @@
  * - WASM: the floats sent to and from onnxruntime, from a probe of the first call at each N (the
  *   warm-up when there is one; recording a graph run costs nothing next to running it). The naive
  *   graph is timed beside the tiled loop on a chart of its own.
+ * - simd: flash.as.ts timed beside onnxruntime-web's naive graph (lesson 01's, on its wasm
+ *   provider) on the same time chart, and a chart of time against the key block B_c at one N.
  */
 import type { Tensor } from 'lab';
 import { learner, messages, reads, seeded, transferred, warmUp } from '$lib/lessons/kit';
@@ -24,7 +26,7 @@ import {
   standardTraffic
 } from './reference';
 
-type Attention = (q: Tensor, k: Tensor, v: Tensor) => Promise<{ o: Tensor; bc: number; br: number }>;
+type Attention = (q: Tensor, k: Tensor, v: Tensor, keyBlock?: number) => Promise<{ o: Tensor; bc: number; br: number }>;
 
 const m = messages('05-flash-attention', {
   'traffic-stopped':
@@ -34,6 +36,9 @@ const m = messages('05-flash-attention', {
 /** Time for the WebGPU traffic probes, and for the WASM naive-vs-tiled chart. */
 const TRAFFIC_BUDGET_MS = 8000;
 const NAIVE_BUDGET_MS = 8000;
+/** Time for the simd key-block chart, and the key blocks it tries (smallest first). */
+const KEY_BLOCK_BUDGET_MS = 10000;
+const KEY_BLOCKS = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048];
 
 const attentionOf = (ctx: LessonContext) =>
   learner<Attention>(ctx, 'attention', 'attention(q, k, v): Promise<{ o, bc, br, loads }>');
@@ -41,6 +46,7 @@ const inputs = (lab: Lab, n: number, seed = 1) => seeded(lab, { q: [n, D], k: [n
 
 export async function sweep(ctx: LessonContext, n: number[]): Promise<void> {
   if (ctx.backend === 'webgpu') await gpuSweep(ctx, n);
+  else if (ctx.backend === 'simd') await simdSweep(ctx, n);
   else await wasmSweep(ctx, n);
 }
 
@@ -164,6 +170,51 @@ async function wasmSweep(ctx: LessonContext, n: number[]) {
       { label: 'tiled (your key-block loop)', points: tiled },
       { label: 'naive (lesson 01 graph)', points: naive }
     ]
+  });
+}
+
+async function simdSweep(ctx: LessonContext, n: number[]) {
+  const { lab } = ctx;
+  const attention = attentionOf(ctx);
+  const w = inputs(lab, 64, 9);
+  await warmUp(lab, () => attention(w.q, w.k, w.v));
+  await warmUp(lab, () => naiveAttention(lab, w.q, w.k, w.v));
+  const tiled = await lab.sweep({
+    label: 'tiled (your flash.as.ts, one thread)',
+    n,
+    setup: (size) => inputs(lab, size),
+    run: ({ q, k, v }) => attention(q, k, v),
+    bytes: (size) => bytesOf(memory, size)
+  });
+  await lab.sweep({
+    label: 'naive (onnxruntime-web graph, lesson 01)',
+    n,
+    setup: (size) => inputs(lab, size),
+    run: ({ q, k, v }) => naiveAttention(lab, q, k, v),
+    bytes: (size) => {
+      const total = naiveOnnxBytes(size, D);
+      return { largest: total, total };
+    }
+  });
+
+  // Time against the key block, at the largest N the tiled series measured up to 4096: each
+  // choice once, smallest first, while the next is predicted to fit the budget.
+  const measured = tiled.filter((p) => p.status === 'measured' && p.n <= 4096);
+  const size = measured.length ? measured[measured.length - 1].n : n[0];
+  const { q, k, v } = inputs(lab, size);
+  const points: [number, number][] = [];
+  const start = performance.now();
+  for (const bc of KEY_BLOCKS) {
+    const t = await lab.time(() => attention(q, k, v, bc), { warmup: 0, repeats: 1 });
+    points.push([bc, t.medianMs]);
+    if ((performance.now() - start) * (1 + 1 / points.length) > KEY_BLOCK_BUDGET_MS) break;
+  }
+  lab.plot({
+    id: 'key-block',
+    title: `simd: time against the key block B_c at N = ${size}, d = ${D} (one run each)`,
+    x: { label: 'keys per block (B_c)', log: true },
+    y: { label: 'ms', log: false },
+    series: [{ label: 'your flash.as.ts', points }]
   });
 }
 

@@ -2,11 +2,13 @@
  * Runs learner files through the same `execute` as the browser's sandbox, in Node: no WebGPU,
  * and onnxruntime-web's WASM backend called directly.
  */
+import asc from 'assemblyscript/asc';
 import * as ort from 'onnxruntime-web';
 import { createLab } from '$lib/runtime/lab';
 import { createEngine } from '$lib/runtime/ort/engine';
-import type { CheckResult, RunRequest, SandboxMessage } from '$lib/runtime/protocol';
+import { type CheckResult, PROTOCOL_VERSION, type RunRequest, type SandboxMessage } from '$lib/runtime/protocol';
 import { execute } from '$lib/runtime/sandbox/execute';
+import { type Asc, compileError, compileSimd, isSimdFile } from '$lib/runtime/simd/compile';
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
@@ -26,6 +28,16 @@ export async function runInNode(request: Partial<RunRequest> & Pick<RunRequest, 
     wasmBudgetBytes: 1 << 30,
     ...request
   };
+  // The simd backend: compile the AssemblyScript files here, as the page's compiler worker does.
+  if (req.backend === 'simd' && !req.modules && Object.keys(req.files).some(isSimdFile)) {
+    const compiled = await compileSimd(asc as unknown as Asc, req.files);
+    const error = compileError(compiled.diagnostics);
+    if (error) {
+      messages.push({ v: PROTOCOL_VERSION, type: 'error', runId: 1, error });
+      return { results: [], messages };
+    }
+    req.modules = compiled.modules;
+  }
   const results = await execute(1, req, {
     device: null,
     adapterName: null,

@@ -1,9 +1,10 @@
 /**
  * Lesson 05: causal attention for one head without the N×N score matrix.
  * Step (a) is online-softmax.ts. Step (b) is flash.wgsl on WebGPU; on WASM the same online softmax
- * runs as one small ONNX graph per block of keys, driven by the loop at the bottom of this file.
+ * runs as one small ONNX graph per block of keys, driven by the loop at the bottom of this file;
+ * on the simd backend it is flash.as.ts, AssemblyScript compiled to WebAssembly with SIMD.
  */
-import { backend, gpu, onnx, tensors, type Graph, type Tensor, type Value } from 'lab';
+import { backend, gpu, onnx, simd, tensors, type Graph, type Tensor, type Value } from 'lab';
 import shader from './flash.wgsl';
 
 export { onlineSoftmax } from './online-softmax';
@@ -23,9 +24,32 @@ export function blockSizes(d: number, workgroupBytes: number): { bc: number; br:
   return { bc, br: Math.min(bc, d) };
 }
 
-/** Causal attention: q, k, v are [N, d]. */
-export async function attention(q: Tensor, k: Tensor, v: Tensor): Promise<FlashResult> {
+/**
+ * Keys per block on the simd backend: a block of K and V (2·B_c·d floats, 32 KiB at B_c = 64 and
+ * d = 64) stays in the CPU's cache while every row of a query block reuses it. Try others: the
+ * sweep's key-block chart times the choices side by side.
+ */
+export const KEY_BLOCK_SIMD = 64;
+
+/** Causal attention: q, k, v are [N, d]. `keyBlock` sets B_c on the simd backend. */
+export async function attention(q: Tensor, k: Tensor, v: Tensor, keyBlock = KEY_BLOCK_SIMD): Promise<FlashResult> {
+  if (backend === 'simd') return flashSimd(q, k, v, keyBlock);
   return backend === 'webgpu' ? flashWebGpu(q, k, v) : flashOnnx(q, k, v);
+}
+
+/** Rows of a query block in flash.as.ts (its QUERY_ROWS): the scratch holds m and ℓ for each. */
+const QUERY_ROWS_SIMD = 8;
+
+/** The simd backend: q, k, v into the module's memory, one call of flash.as.ts, o back out. */
+function flashSimd(q: Tensor, k: Tensor, v: Tensor, keyBlock: number): FlashResult {
+  const [n, d] = q.shape;
+  if (d % 4 !== 0) throw new Error(`flash.as.ts reads rows as f32x4s, so d must be a multiple of 4, got ${d}`);
+  const bc = Math.max(1, Math.floor(keyBlock));
+  const m = simd.instantiate('flash.as.ts');
+  const [pq, pk, pv, po] = [m.put(q), m.put(k), m.put(v), m.alloc(n * d)];
+  const scratch = m.alloc(2 * QUERY_ROWS_SIMD + bc); // m and ℓ per query row, one row's block of scores
+  m.exports.attention(pq, pk, pv, po, n, d, bc, scratch);
+  return { o: m.get(po, [n, d]), bc, br: QUERY_ROWS_SIMD, loads: null };
 }
 
 async function flashWebGpu(q: Tensor, k: Tensor, v: Tensor): Promise<FlashResult> {

@@ -4,6 +4,7 @@
  */
 import type * as Monaco from 'monaco-editor';
 import labTypes from '$lib/lab/lab.d.ts?raw';
+import { ASSEMBLYSCRIPT_TYPES } from '$lib/runtime/simd/editor-types';
 import { registerWgsl } from './wgsl';
 
 let loading: Promise<typeof Monaco> | null = null;
@@ -31,6 +32,11 @@ export function loadMonaco(): Promise<typeof Monaco> {
       lib: ['es2020']
     });
     ts.typescriptDefaults.addExtraLib(labTypes, 'file:///node_modules/@types/lab/index.d.ts');
+    // AssemblyScript's types and SIMD built-ins, for the simd backend's *.as.ts files.
+    ts.typescriptDefaults.addExtraLib(
+      ASSEMBLYSCRIPT_TYPES,
+      'file:///node_modules/@types/assemblyscript-lab/index.d.ts'
+    );
     registerWgsl(monaco);
     // Monaco's light theme with every colour of text at 4.5:1 or more on white (WCAG AA): its grey
     // for WGSL attributes (@group, @binding) is 3.9:1, unused code is faded to 67 % and the last,

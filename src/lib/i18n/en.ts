@@ -153,6 +153,7 @@ export const en = {
   'console.cut': '… {count} more characters not shown',
   'backend.webgpu': 'WebGPU',
   'backend.wasm': 'WASM',
+  'backend.simd': 'CPU · WASM SIMD',
   'backend.detecting': 'Detecting WebGPU…',
   'backend.badgeGpu': 'WebGPU · {adapter}',
   'backend.badgeWasm': 'WASM fallback',

@@ -16,10 +16,11 @@ declare module 'lab' {
   }
 
   /**
-   * Where a run executes: WGSL compute shaders on WebGPU, or ONNX graphs on onnxruntime-web's WASM backend.
+   * Where a run executes: WGSL compute shaders on WebGPU, ONNX graphs on onnxruntime-web's WASM
+   * backend, or your own AssemblyScript (`*.as.ts`) compiled to WebAssembly with SIMD ('simd').
    * (The same list as `BACKENDS` in src/lib/runtime/backends.ts; the compiler checks that they agree.)
    */
-  export type Backend = 'webgpu' | 'wasm';
+  export type Backend = 'webgpu' | 'wasm' | 'simd';
 
   /** Result of {@link tensors.compare}. */
   export interface Comparison {
@@ -156,6 +157,41 @@ declare module 'lab' {
     graph(): Graph;
     /** Serialise and run a graph; resolves to its outputs by name. Sessions are cached per graph. */
     run(graph: Graph, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  };
+
+  /**
+   * One instance of a compiled AssemblyScript file, with a linear memory of its own. Pointers are
+   * byte addresses in that memory. The lab counts the memory's size after every call, like a tensor.
+   */
+  export interface SimdInstance {
+    /** The file's exported functions: numbers (i32, f32, f64, or a pointer) in, a number out. */
+    readonly exports: Readonly<Record<string, (...args: number[]) => number>>;
+    /** Copy a tensor's values into the module's memory; returns their byte address (16-byte aligned, for `v128.load`). */
+    put(tensor: Tensor): number;
+    /** Reserve `elements` f32 values in the module's memory, zero-filled; returns their byte address (16-byte aligned). */
+    alloc(elements: number): number;
+    /** Copy the f32 values at byte `address` out into a new tensor of `shape`. */
+    get(address: number, shape: readonly number[]): Tensor;
+    /** The module's linear memory now, in bytes (it grows, never shrinks). */
+    readonly memoryBytes: number;
+  }
+
+  /**
+   * Your AssemblyScript kernels, on the 'simd' backend: each `*.as.ts` file of the lesson is compiled
+   * (by `asc -O3 --enable simd`, outside the sandbox) before the run starts.
+   * Move tensors in with `put`, call an export, read the result with `get`:
+   * ```ts
+   * const m = simd.instantiate('flash.as.ts');
+   * const [pq, po] = [m.put(q), m.alloc(n * d)];
+   * m.exports.attention(pq, po, n, d);
+   * const o = m.get(po, [n, d]);
+   * ```
+   */
+  export const simd: {
+    /** True when this run has compiled modules (the backend is 'simd' and the lesson has `.as.ts` files). */
+    readonly available: boolean;
+    /** A fresh instance of a compiled file (for example 'flash.as.ts'); its memory is freed with it. */
+    instantiate(file: string): SimdInstance;
   };
 
   /** The backend this run was started on (the page's backend switch). */

@@ -74,7 +74,7 @@ export function memoryLimit(
   caps: Capabilities | null,
   device: DeviceInfo | null = null
 ): { bytes: number; name: string } {
-  if (backend === 'wasm') return { bytes: WASM_BUDGET_BYTES, name: 'WASM memory budget' };
+  if (backend !== 'webgpu') return { bytes: WASM_BUDGET_BYTES, name: 'WASM memory budget' };
   const bytes =
     device?.limits?.maxStorageBufferBindingSize ??
     caps?.webgpu?.maxBindingBytes ??
@@ -95,7 +95,9 @@ export function runContext(
     backend:
       backend === 'webgpu'
         ? BACKEND_LABELS.webgpu
-        : `${BACKEND_LABELS.wasm} (${threads} thread${threads > 1 ? 's' : ''})`,
+        : backend === 'simd'
+          ? `${BACKEND_LABELS.simd} (1 thread)`
+          : `${BACKEND_LABELS.wasm} (${threads} thread${threads > 1 ? 's' : ''})`,
     adapter: backend === 'webgpu' ? (device?.adapter ?? caps?.webgpu?.adapter ?? '?') : 'CPU',
     browser: caps?.browser ?? '',
     wasmThreads: threads,

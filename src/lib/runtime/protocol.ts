@@ -42,6 +42,11 @@ export interface RunRequest {
   sweep: SweepSettings;
   /** Memory budget for the WASM backend (bytes). */
   wasmBudgetBytes: number;
+  /**
+   * The run's compiled AssemblyScript (`*.as.ts`) as WebAssembly bytes, by file name: compiled by
+   * the app's compiler worker (runtime/simd/) before the run is posted; instantiated in the sandbox.
+   */
+  modules?: Record<string, Uint8Array>;
 }
 
 /** A learner- or lesson-drawn chart (lab.plot). */

@@ -18,6 +18,7 @@ import { createGpu } from './gpu';
 import { createGraph, graphBytes, graphState } from './onnx-graph';
 import { createProbeRecorder } from './probe';
 import * as tensors from './tensors';
+import { createSimd } from '../simd/instance';
 
 export { deviceLimits };
 
@@ -48,6 +49,8 @@ export interface LabEnv {
   now(): number;
   /** The learner's file that holds this exact source, for locating WGSL errors. */
   fileOf(code: string): string | undefined;
+  /** The run's compiled AssemblyScript modules by file name (the 'simd' backend). */
+  simdModules?: Record<string, Uint8Array>;
 }
 
 export type LabInstance = ReturnType<typeof createLab>;
@@ -98,6 +101,7 @@ export function createLab(env: LabEnv) {
   const releaseSince = (m: number) => {
     gpu.destroySince(m);
     for (const [t, entry] of [...cpuLive]) if (entry.serial > m) freeTensor(t);
+    releaseSimdSince(m);
   };
   const gpu = createGpu({
     device: env.backend === 'webgpu' ? env.device : null,
@@ -108,6 +112,34 @@ export function createLab(env: LabEnv) {
     probing: recorder.active
   });
   const serialized = new WeakMap<object, { version: number; model: Uint8Array }>();
+
+  // Each AssemblyScript instance's linear memory is counted like a tensor, at its size after every
+  // call, until the end of the timed call (or sweep point) that made it.
+  const simdLive = new Map<object, { trackId: number; serial: number; bytes: number }>();
+  const simdMemory = (instance: object, bytes: number) => {
+    const entry = simdLive.get(instance);
+    if (entry && entry.bytes === bytes) return;
+    const grown = bytes - (entry?.bytes ?? 0);
+    if (entry) tracker.free(entry.trackId);
+    simdLive.set(instance, {
+      trackId: tracker.alloc('simd module memory', bytes),
+      serial: entry?.serial ?? nextSerial(),
+      bytes
+    });
+    // A probe sees the memory as allocations of its growth: the largest is the largest step.
+    if (grown > 0) recorder.active()?.allocations.push({ kind: 'tensor', label: 'simd module memory', bytes: grown });
+  };
+  const simd = createSimd(env.backend === 'simd' ? (env.simdModules ?? {}) : {}, {
+    memory: simdMemory,
+    track: (t) => track(t, 'simd.get')
+  });
+  const releaseSimdSince = (m: number) => {
+    for (const [instance, entry] of [...simdLive]) {
+      if (entry.serial <= m) continue;
+      simdLive.delete(instance);
+      tracker.free(entry.trackId);
+    }
+  };
 
   const onnx = {
     graph: () => createGraph(),
@@ -140,7 +172,8 @@ export function createLab(env: LabEnv) {
       // onnxruntime's own buffers are out of our reach: count the graph's tensors by their shapes.
       const id = tracker.alloc('onnx graph tensors', graphBytes(graph));
       try {
-        const ep: Backend = env.backend;
+        // The simd backend's CPU graphs run on onnxruntime's wasm provider.
+        const ep: Backend = env.backend === 'webgpu' ? 'webgpu' : 'wasm';
         const t0 = env.now();
         const probe = recorder.active();
         const { outputs, ms } = await env.ortRun(model, wire, ep);
@@ -180,6 +213,10 @@ export function createLab(env: LabEnv) {
     },
     gpu: gpu.api,
     onnx,
+    simd: {
+      available: simd.available,
+      instantiate: (file: string) => simd.instantiate(file)
+    },
     backend: env.backend,
     log: (...values: unknown[]) => env.log('log', values.map(describe).join(' ')),
     async time(fn: () => unknown, options: { warmup?: number; repeats?: number } = {}): Promise<Timing> {
@@ -265,6 +302,7 @@ export function createLab(env: LabEnv) {
       const n = gpu.liveCount();
       gpu.destroyAll();
       for (const t of [...cpuLive.keys()]) freeTensor(t);
+      releaseSimdSince(0);
       return n;
     },
     liveGpuBuffers: () => gpu.liveCount()

@@ -32,6 +32,8 @@ export const LIMITS = {
   sweepLengths: 64,
   /** onnx.run: model size, tensors per call, rank and elements per tensor (float32). */
   modelBytes: 64 * MiB,
+  /** Bytes of one compiled AssemblyScript module in a run request (a kernel is a few KB). */
+  simdModuleBytes: 4 * MiB,
   tensorsPerCall: 256,
   tensorRank: 8,
   tensorElements: 2 ** 26,

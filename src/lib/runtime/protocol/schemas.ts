@@ -79,6 +79,14 @@ export const modelSchema = z
     error: `the model must hold between 1 byte and ${LIMITS.modelBytes / 1024 / 1024} MiB`
   });
 
+/** A compiled AssemblyScript module: WebAssembly bytes, never a URL. */
+export const simdModuleSchema = z
+  .instanceof(Uint8Array, { error: 'a compiled module must be WebAssembly bytes (a Uint8Array)' })
+  .refine((m) => isPlainBuffer(m.buffer), { error: 'a compiled module must not be shared memory' })
+  .refine((m) => m.byteLength >= 8 && m.byteLength <= LIMITS.simdModuleBytes, {
+    error: `a compiled module must hold between 8 bytes and ${LIMITS.simdModuleBytes / 1024 / 1024} MiB`
+  });
+
 export const backendSchema = z.enum(BACKENDS, {
   error: `the execution provider must be one of ${BACKENDS.join(', ')}`
 });
@@ -103,7 +111,8 @@ const runRequestSchema = z.object({
       .min(0)
       .max(24 * 3_600_000)
   }),
-  wasmBudgetBytes: int.min(0).max(2 ** 40)
+  wasmBudgetBytes: int.min(0).max(2 ** 40),
+  modules: record(simdModuleSchema, LIMITS.files).optional()
 });
 
 const deviceSchema = z.object({

@@ -47,7 +47,8 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
     sweep: req.sweep,
     wasmBudgetBytes: req.wasmBudgetBytes,
     now: env.now,
-    fileOf: (code) => wgslFiles.find(([, text]) => text === code)?.[0]
+    fileOf: (code) => wgslFiles.find(([, text]) => text === code)?.[0],
+    simdModules: req.modules
   });
   const results: CheckResult[] = [];
   let ok = true;

@@ -7,11 +7,15 @@
  *
  * Every message from the frame is validated (protocol/schemas.ts) and must belong to the run in
  * progress; output is capped per run and handed to the page in batches, so no run can flood it.
- * onnx.run calls are brokered to the app's onnxruntime worker only with model bytes.
+ * onnx.run calls are brokered to the app's onnxruntime worker only with model bytes. On the simd
+ * backend the run's AssemblyScript files are compiled first, in the app's compiler worker
+ * (runtime/simd/), and the request carries the module bytes.
  */
 import type { SweepPoint } from '$lib/bench/types';
 import sandboxUrl from 'virtual:sandbox-document';
 import { ortRun } from '../ort/client';
+import { compileSimdFiles, hasSimdFiles } from '../simd/client';
+import { compileError } from '../simd/compile';
 import {
   type CheckResult,
   type DeviceInfo,
@@ -143,8 +147,9 @@ export class Sandbox {
       resolve
     };
     this.active = a;
-    void this.boot().then(() => {
-      if (this.active === a) this.post({ v: PROTOCOL_VERSION, type: 'run', runId: id, request });
+    void Promise.all([this.boot(), this.compile(a, request)]).then(([, modules]) => {
+      if (this.active !== a || modules === null) return;
+      this.post({ v: PROTOCOL_VERSION, type: 'run', runId: id, request: modules ? { ...request, modules } : request });
     });
     return {
       done,
@@ -152,6 +157,36 @@ export class Sandbox {
         if (this.active === a) this.stopActive('stopped');
       }
     };
+  }
+
+  /**
+   * The run's AssemblyScript files, compiled by the app's compiler worker before the run is posted
+   * (the simd backend only): the modules, undefined when there is nothing to compile, or null when
+   * the compile failed (its errors are reported, located in the learner's files, and the run ends).
+   * The run's watchdog and Stop cover the compile too: they abort it, which ends the compiler.
+   */
+  private async compile(a: ActiveRun, request: RunRequest): Promise<Record<string, Uint8Array> | undefined | null> {
+    if (request.backend !== 'simd' || !hasSimdFiles(request.files)) return undefined;
+    try {
+      const r = await compileSimdFiles(request.files, a.abort.signal);
+      if (this.active !== a) return null;
+      const names = Object.keys(r.modules).join(', ');
+      const time = r.cached ? `cached, compiled earlier in ${Math.round(r.ms)} ms` : `${Math.round(r.ms)} ms`;
+      this.deliver(a, () => a.handlers.onLog?.('log', `AssemblyScript: compiled ${names || 'nothing'} (${time})`));
+      const error = compileError(r.diagnostics);
+      if (error) {
+        this.deliver(a, () => a.handlers.onError?.(error));
+        this.end(a, { status: 'failed', leakedGpuBuffers: 0, liveGpuBuffers: 0 });
+        return null;
+      }
+      return r.modules;
+    } catch (e) {
+      if (this.active !== a) return null;
+      const message = e instanceof Error ? e.message : String(e);
+      this.deliver(a, () => a.handlers.onError?.({ kind: 'compile', message: truncateText(message, LIMITS.text) }));
+      this.end(a, { status: 'failed', leakedGpuBuffers: 0, liveGpuBuffers: 0 });
+      return null;
+    }
   }
 
   private stopActive(status: 'stopped' | 'timeout'): void {
