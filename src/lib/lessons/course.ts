@@ -27,4 +27,4 @@ export interface ComingLesson {
   part: string;
 }
 
-export const coming: ComingLesson[] = [{ number: 21, title: 'Masked diffusion LLMs and block diffusion', part: 'G' }];
+export const coming: ComingLesson[] = [];
