@@ -7,11 +7,11 @@
  */
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { chromium } from '@playwright/test';
 import { executablePath, quietArgs } from './chromium.mjs';
+import { startPreview } from './preview.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,27 +28,7 @@ const slugs = lessons.length
       .map((d) => d.name)
       .sort();
 
-const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], {
-  stdio: 'ignore',
-  detached: true
-});
-const stopServer = () => {
-  try {
-    process.kill(-server.pid);
-  } catch {
-    /* already gone */
-  }
-};
-process.on('exit', stopServer);
-
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`http://localhost:${port}/`)).ok) break;
-  } catch {
-    if (i > 100) throw new Error('the preview server did not start');
-  }
-  await new Promise((r) => setTimeout(r, 300));
-}
+const { stop: stopServer } = await startPreview(port);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

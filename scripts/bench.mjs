@@ -8,7 +8,7 @@
  * Usage: npm run bench [-- --n 256,512,1024,2048,4096 --lessons a,b --simd-n 1024,4096,8192]
  */
 import { launch } from './chromium.mjs';
-import { spawn } from 'node:child_process';
+import { startPreview } from './preview.mjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -20,32 +20,7 @@ const n = arg('n', '256,512,1024,2048,4096,8192,16384,32768,65536');
 const lessons = arg('lessons', '');
 const port = Number(arg('port', '4310'));
 
-const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], {
-  stdio: 'ignore',
-  detached: true
-});
-const stopServer = () => {
-  try {
-    process.kill(-server.pid);
-  } catch {
-    /* already gone */
-  }
-};
-process.on('exit', stopServer);
-
-async function waitForServer() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://localhost:${port}/`)).ok) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error('the preview server did not start');
-}
-
-await waitForServer();
+const { stop: stopServer } = await startPreview(port);
 const browser = await launch();
 const results = [];
 for (const backend of ['webgpu', 'wasm']) {
