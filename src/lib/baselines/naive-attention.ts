@@ -5,7 +5,7 @@
  * graph, whose N×N tensors onnxruntime holds while it runs.
  * Cost: about 4·N²·d FLOPs (half with the causal mask) and 4·N² bytes of scores per head.
  */
-import type { Tensor } from 'lab';
+import type { Graph, Tensor, Value } from 'lab';
 import type { Lab, MemoryModel } from '$lib/lessons/types';
 import shader from './naive-attention.wgsl?raw';
 
@@ -33,15 +33,24 @@ async function naiveGpu({ gpu }: Lab, q: Tensor, k: Tensor, v: Tensor): Promise<
   return gpu.read(o);
 }
 
-async function naiveOnnx({ onnx }: Lab, q: Tensor, k: Tensor, v: Tensor): Promise<Tensor> {
-  const [n, d] = q.shape;
-  const g = onnx.graph();
+/**
+ * Lesson 01's attention graph on `g` (inputs q, k, v of [N, d]; the N×N scores, the additive
+ * causal mask, Softmax, then PV), returning its output. Also the bench's onnxruntime side.
+ */
+export function naiveAttentionGraph(g: Graph, n: number, d: number): Value {
   const [Q, K, V] = [g.input('q', [n, d]), g.input('k', [n, d]), g.input('v', [n, d])];
   const scores = g.mul(g.matmul(Q, g.transpose(K)), g.constant(1 / Math.sqrt(d)));
   const i = g.reshape(g.range(n), [n, 1]);
   const j = g.reshape(g.range(n), [1, n]);
   const out = g.matmul(g.softmax(g.where(g.less(i, j), g.constant(-1e9), scores)), V);
   g.output(out);
+  return out;
+}
+
+async function naiveOnnx({ onnx }: Lab, q: Tensor, k: Tensor, v: Tensor): Promise<Tensor> {
+  const [n, d] = q.shape;
+  const g = onnx.graph();
+  const out = naiveAttentionGraph(g, n, d);
   return (await onnx.run(g, { q, k, v }))[out.name];
 }
 

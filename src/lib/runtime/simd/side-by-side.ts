@@ -9,6 +9,7 @@
  * Cost: seconds per N up to 8K; the AssemblyScript kernel alone beyond (one repeat at 64K).
  */
 import type * as Ort from 'onnxruntime-web';
+import { naiveAttentionGraph } from '$lib/baselines/naive-attention';
 import { mulberry32 } from '$lib/kernels/tensor';
 import { createGraph, graphBytes, graphState } from '../lab/onnx-graph';
 import { createEngine } from '../ort/engine';
@@ -105,12 +106,7 @@ export async function sideBySide(options: {
     let hit = graphs.get(n);
     if (hit) return hit;
     const g = createGraph();
-    const [Q, K, V] = [g.input('q', [n, d]), g.input('k', [n, d]), g.input('v', [n, d])];
-    const scores = g.mul(g.matmul(Q, g.transpose(K)), g.constant(1 / Math.sqrt(d)));
-    const i = g.reshape(g.range(n), [n, 1]);
-    const j = g.reshape(g.range(n), [1, n]);
-    const out = g.matmul(g.softmax(g.where(g.less(i, j), g.constant(-1e9), scores)), V);
-    g.output(out);
+    const out = naiveAttentionGraph(g, n, d);
     const state = graphState(g)!;
     hit = { model: state.serialize(), out: out.name, bytes: graphBytes(g) };
     graphs.set(n, hit);
