@@ -11,7 +11,7 @@ import type { MemoryModel } from '$lib/lessons/types';
 export const D = 64;
 
 export const memory: MemoryModel = {
-  label: 'analytic (tiled WGSL kernel): 16·N·d bytes',
+  label: 'analytic (tiled kernel, WGSL or AssemblyScript): 16·N·d bytes',
   buffers: (n) => [
     { name: 'q', bytes: 4 * n * D },
     { name: 'k', bytes: 4 * n * D },
