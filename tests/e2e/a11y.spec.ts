@@ -1,7 +1,8 @@
 /**
  * Accessibility (wasm project: the page's structure does not depend on the backend): axe-core
- * reports no violation on every page, with no rule disabled and the editor included; a lesson page
- * is checked before and after a run (results, charts and their tables on screen).
+ * reports no violation on every page, in English and in Korean, with no rule disabled and the
+ * editor included; a lesson page is checked before and after a run (results, charts and their
+ * tables on screen).
  */
 import AxeBuilder from '@axe-core/playwright';
 import { type Page, expect, test } from '@playwright/test';
@@ -16,7 +17,7 @@ async function violations(page: Page): Promise<string[]> {
   );
 }
 
-for (const path of ['/', '/compare', '/playground', '/class']) {
+for (const path of ['/', '/compare', '/playground', '/class', '/ko', '/ko/compare', '/ko/playground', '/ko/class']) {
   test(`axe finds nothing on ${path}`, async ({ page }) => {
     const errors = watchErrors(page);
     await page.goto(path);
@@ -26,10 +27,16 @@ for (const path of ['/', '/compare', '/playground', '/class']) {
   });
 }
 
-test('axe finds nothing on a lesson page, before and after a run', async ({ page }) => {
+for (const lang of ['', '/ko']) {
+  test(`axe finds nothing on a lesson page, before and after a run (${lang || 'English'})`, async ({ page }) => {
+    await lessonBeforeAndAfter(page, `${lang}/lessons/01-attention`);
+  });
+}
+
+async function lessonBeforeAndAfter(page: Page, path: string) {
   test.setTimeout(240_000);
   const errors = watchErrors(page);
-  await page.goto('/lessons/01-attention');
+  await page.goto(path);
   await waitForBadge(page);
   // The editor has loaded (Monaco replaces the prerendered code).
   await expect(page.locator('.monaco-editor').first()).toBeVisible();
@@ -42,7 +49,7 @@ test('axe finds nothing on a lesson page, before and after a run', async ({ page
   await waitIdle(page);
   expect(await violations(page)).toEqual([]);
   expect(errors).toEqual([]);
-});
+}
 
 test('axe finds nothing on any lesson page, with the editor on each of its files', async ({ page }) => {
   test.setTimeout(600_000);
@@ -58,6 +65,21 @@ test('axe finds nothing on any lesson page, with the editor on each of its files
       if (count > 0) await tabs.nth(i).click();
       for (const v of await violations(page)) found.push(`${slug}, file ${i + 1} of ${count}: ${v}`);
     }
+  }
+  expect(found).toEqual([]);
+  expect(errors).toEqual([]);
+});
+
+test('axe finds nothing on any lesson page in Korean', async ({ page }) => {
+  test.setTimeout(600_000);
+  const errors = watchErrors(page);
+  const found: string[] = [];
+  for (const slug of lessonSlugs) {
+    await page.goto(`/ko/lessons/${slug}`);
+    await waitForBadge(page);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'ko');
+    await expect(page.locator('.monaco-editor').first()).toBeVisible();
+    for (const v of await violations(page)) found.push(`${slug}: ${v}`);
   }
   expect(found).toEqual([]);
   expect(errors).toEqual([]);

@@ -1,6 +1,6 @@
 /**
  * Phones and small tablets (wasm project: layout does not depend on the backend): no page scrolls
- * sideways at 360 px or 768 px, and not because overflow is hidden: wide content (display math,
+ * sideways at 360 px or 768 px, in English or Korean, and not because overflow is hidden: wide content (display math,
  * tables, the editor) scrolls inside its own box.
  */
 import { expect, test } from '@playwright/test';
@@ -8,7 +8,8 @@ import { lessonSlugs, watchErrors } from './helpers';
 
 test.skip(() => test.info().project.name !== 'wasm', 'layout does not depend on the backend');
 
-const pages = ['/', '/compare', '/playground', '/class', ...lessonSlugs.map((s) => `/lessons/${s}`)];
+const english = ['/', '/compare', '/playground', '/class', ...lessonSlugs.map((s) => `/lessons/${s}`)];
+const pages = [...english, ...english.map((p) => (p === '/' ? '/ko' : `/ko${p}`))];
 
 for (const width of [360, 768]) {
   test(`no page scrolls sideways at ${width} px`, async ({ page }) => {

@@ -11,8 +11,9 @@
 import type { SweepPoint } from '$lib/bench/types';
 import { SeriesNamer } from '$lib/charts/labels';
 import { t } from '$lib/i18n';
+import { type LessonText, englishText } from '$lib/i18n/lesson-text';
 import type { CheckResult, DeviceInfo, LearnerError, PlotData, RunMode, RunRequest } from '$lib/runtime/protocol';
-import { type RunHandle, type RunOutcome, Sandbox } from '$lib/runtime/sandbox/host';
+import { type CompileInfo, type RunHandle, type RunOutcome, Sandbox } from '$lib/runtime/sandbox/host';
 import { ConsoleBuffer, type LogLevel, nextFrame } from './console-buffer.svelte';
 
 export type RunStatus = 'idle' | RunOutcome['status'];
@@ -69,6 +70,8 @@ export class RunSession {
   /** How the last run ended ('idle' before any). */
   status = $state<RunStatus>('idle');
   points = $state.raw<SweepPoint[]>([]);
+  /** The last run's AssemblyScript compile (simd backend), shown under the status line. */
+  compiled = $state.raw<CompileInfo | null>(null);
   plots = $state.raw<PlotData[]>([]);
   checks = $state.raw<CheckResult[]>([]);
   errors = $state.raw<LearnerError[]>([]);
@@ -93,6 +96,12 @@ export class RunSession {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #held = new Map<string, PlotData>();
   #names = new SeriesNamer();
+  /** Translates what the lesson's code shows into the page's language (the identity in English). */
+  readonly #text: LessonText;
+
+  constructor(text: LessonText = englishText) {
+    this.#text = text;
+  }
   // Counts behind `progress`, which is what renders.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #perSeries = new Map<string, number>();
@@ -133,6 +142,7 @@ export class RunSession {
     }
     this.#perSeries.clear();
     this.progress = null;
+    this.compiled = null;
     this.discarded = 0;
     const live = () => token === this.#token;
     const t0 = performance.now();
@@ -141,6 +151,9 @@ export class RunSession {
       {
         onStarted: (d) => {
           if (live()) this.device = d;
+        },
+        onCompiled: (info) => {
+          if (live()) this.compiled = info;
         },
         onPoint: (p) => live() && this.#enqueue({ kind: 'point', point: options.mapPoint ? options.mapPoint(p) : p }),
         onPlot: (p) => live() && this.#enqueue({ kind: 'plot', plot: p }),
@@ -229,6 +242,12 @@ export class RunSession {
     for (const item of queue) {
       switch (item.kind) {
         case 'point': {
+          const p = item.point;
+          item.point = {
+            ...p,
+            series: this.#text.text(p.series),
+            ...(p.reason && { reason: this.#text.text(p.reason) })
+          };
           points ??= [...this.points];
           if (points.length >= MAX_POINTS) {
             discarded++;
@@ -242,6 +261,7 @@ export class RunSession {
           break;
         }
         case 'plot': {
+          item.plot = this.#text.plot(item.plot);
           plots ??= [...this.plots];
           const at = plots.findIndex((x) => x.id === item.plot.id);
           if (at >= 0 && this.running && reducedMotion()) this.#held.set(item.plot.id, item.plot);
@@ -252,12 +272,14 @@ export class RunSession {
         }
         case 'check':
           checks ??= [...this.checks];
-          if (checks.length < MAX_CHECKS) checks.push({ ...item.result, message: clip(item.result.message) });
-          else discarded++;
+          if (checks.length < MAX_CHECKS) {
+            const result = this.#text.check(item.result);
+            checks.push({ ...result, message: clip(result.message) });
+          } else discarded++;
           break;
         case 'error':
           errors ??= [...this.errors];
-          item.error = { ...item.error, message: clip(item.error.message) };
+          item.error = { ...item.error, message: clip(this.#text.text(item.error.message)) };
           // The same error can come from several checks: show it once.
           if (errors.some((x) => x.message === item.error.message)) break;
           if (errors.length < MAX_ERRORS) errors.push(item.error);

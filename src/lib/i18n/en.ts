@@ -129,6 +129,8 @@ export const en = {
   'workbench.idle': 'Press Run to time your code over sequence lengths, or Check to test it.',
   'workbench.stopped': 'Stopped. The page is yours again.',
   'workbench.timeout': 'Stopped: the run exceeded its time budget.',
+  'simd.compiled': 'AssemblyScript: {files} compiled to WebAssembly in {ms} ms.',
+  'simd.compiledCached': 'AssemblyScript: {files} unchanged, its module reused (compiled in {ms} ms).',
   'workbench.finished': 'Sweep finished in {seconds} s.',
   'check.pass': 'All checks pass.',
   'check.fail': 'Not yet: {failed} of {total} checks fail.',

@@ -24,17 +24,24 @@ import type { Check, CheckOutcome, Lab, LessonContext, ProbeRecord } from './typ
 
 export type Params = Record<string, string | number>;
 
-/** A message: its key (for translation), its parameters, and its English text. */
+/**
+ * A message: its key (for translation), its parameters, and its English text. A message joined
+ * from several keeps them as `parts`, so that a translation renders each and joins them the same way.
+ */
 export interface Message {
   key: string;
   params: Params;
   text: string;
+  parts?: Message[];
 }
 
 /** Fill `{name}` placeholders; numbers are printed as given (format them before when needed). */
 export function render(template: string, params: Params): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
+
+/** Every catalogue made with `messages()`, by namespace: the translation tests compare them with ko.json. */
+export const catalogues = new Map<string, Record<string, string>>();
 
 /**
  * A lesson's message catalogue: `const m = messages('01-attention', { 'not-causal': '… {n} …' })`,
@@ -44,6 +51,7 @@ export function messages<K extends string>(
   namespace: string,
   templates: Record<K, string>
 ): (key: K, params?: Params) => Message {
+  catalogues.set(namespace, { ...catalogues.get(namespace), ...templates });
   return (key, params = {}) => ({ key: `${namespace}.${key}`, params, text: render(templates[key], params) });
 }
 
@@ -55,19 +63,20 @@ export const kitMessages = {
   shape: '{what}: expected shape [{expected}], got [{got}]',
   mismatch: '{where}: {detail}',
   'mismatch-hint': '{where}: {detail}. {hint}',
+  'mismatch-at': '{where}: {detail}.',
   matches: 'matches the float64 reference for {cases}',
   'not-number': '{what} must return a number, got {got}',
-  race: '{mine}: {mineMs} ms, {baseline}: {baselineMs} ms at N = {n} ({ratio}× {faster})'
+  race: '{mine}: {mineMs} ms, {baseline}: {baselineMs} ms at N = {n} ({ratio}× {faster})',
+  /** Written by the sandbox's runner (not a check): a check for other backends, and learner code that threw. */
+  skipped: 'runs on {backends} only',
+  threw: 'your code threw: {message}'
 } as const;
 export const kit = messages('kit', kitMessages as Record<keyof typeof kitMessages, string>);
 
 /** Join several messages' texts (e.g. a result and a race) into one outcome. */
 export function join(first: Message, ...rest: Message[]): Message {
-  return {
-    key: first.key,
-    params: first.params,
-    text: [first, ...rest].map((m) => m.text).join(' ')
-  };
+  const parts = [first, ...rest].flatMap((m) => m.parts ?? [m]);
+  return { key: first.key, params: first.params, text: parts.map((m) => m.text).join(' '), parts };
 }
 
 /**
@@ -76,7 +85,7 @@ export function join(first: Message, ...rest: Message[]): Message {
  * messages' parameters.
  */
 export function hinted(base: Message, hint: Message): Message {
-  return { key: hint.key, params: { ...base.params, ...hint.params }, text: join(base, hint).text };
+  return { ...join(base, hint), key: hint.key, params: { ...base.params, ...hint.params } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,7 +113,8 @@ const outcomeOf = (pass: boolean, m: Message): CheckOutcome => ({
   pass,
   message: m.text,
   key: m.key,
-  params: m.params
+  params: m.params,
+  ...(m.parts && { parts: m.parts.map((x) => ({ key: x.key, params: x.params })) })
 });
 
 export interface CheckSpec {
@@ -237,10 +247,9 @@ export function expectClose(
   const h = hint?.(t, c);
   if (!h) fail(kit('mismatch', { where, detail: c.message }));
   if (typeof h === 'string') fail(kit('mismatch-hint', { where, detail: c.message, hint: h }));
-  // The hint is the most specific part: its key names the message (a translation renders the
-  // hint's template and joins it the same way), and its parameters travel with where and detail.
-  const params = { ...h.params, where, detail: c.message };
-  fail({ key: h.key, params, text: render(kitMessages['mismatch-hint'], { where, detail: c.message, hint: h.text }) });
+  // The hint is the most specific part: its key names the message, and the parts let a
+  // translation render "{where}: {detail}." and the hint's template, joined the same way.
+  fail(hinted(kit('mismatch-at', { where, detail: c.message }), h));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -83,8 +83,14 @@ export function controlCharacter(text: string): string | null {
   return null;
 }
 
-/** Split a README into frontmatter and markdown body, and validate the frontmatter. */
-export function parseReadme(file: string, raw: string): { meta: Frontmatter; body: string } {
+/** Split a README into frontmatter and markdown body, and validate the frontmatter (with `schema`). */
+export function parseReadme(file: string, raw: string): { meta: Frontmatter; body: string };
+export function parseReadme<T>(file: string, raw: string, schema: z.ZodType<T>): { meta: T; body: string };
+export function parseReadme(
+  file: string,
+  raw: string,
+  schema: z.ZodType<unknown> = frontmatterSchema
+): { meta: unknown; body: string } {
   const control = controlCharacter(raw);
   if (control) {
     throw new LessonFormatError(
@@ -100,7 +106,7 @@ export function parseReadme(file: string, raw: string): { meta: Frontmatter; bod
   } catch (e) {
     throw new LessonFormatError(file, `frontmatter is not valid YAML: ${(e as Error).message}`);
   }
-  const result = frontmatterSchema.safeParse(data);
+  const result = schema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue.path.join('.') || '(root)';

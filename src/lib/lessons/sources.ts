@@ -5,6 +5,11 @@
 const raw = (files: Record<string, unknown>) => files as Record<string, string>;
 
 export const readmes = raw(import.meta.glob('/lessons/*/README.md', { query: '?raw', import: 'default', eager: true }));
+/** Korean: README.ko.md (prose) and ko.json (the texts the lesson's code shows), see ./translation.ts. */
+export const readmesKo = raw(
+  import.meta.glob('/lessons/*/README.ko.md', { query: '?raw', import: 'default', eager: true })
+);
+export const stringsKo = raw(import.meta.glob('/lessons/*/ko.json', { query: '?raw', import: 'default', eager: true }));
 export const codeFiles = raw(
   import.meta.glob(['/lessons/*/starter/*', '/lessons/*/solution/*'], { query: '?raw', import: 'default', eager: true })
 );

@@ -69,6 +69,8 @@ export interface CheckOutcome {
   /** Message key (for translation), e.g. 'kit.mismatch' or '01-attention.not-causal'. */
   key?: string;
   params?: Record<string, string | number>;
+  /** A message joined from several: each part's key and parameters, in order (translated one by one). */
+  parts?: { key: string; params?: Record<string, string | number> }[];
 }
 
 export interface Check {

@@ -79,6 +79,13 @@ export interface CheckResult {
   /** Message key (for translation) and its parameters, when the check gave them. */
   key?: string;
   params?: Record<string, string | number>;
+  /** A message joined from several (a result and a hint): each part's key and parameters, in order. */
+  parts?: MessagePart[];
+}
+
+export interface MessagePart {
+  key: string;
+  params?: Record<string, string | number>;
 }
 
 export interface DeviceInfo {

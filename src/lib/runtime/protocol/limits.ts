@@ -25,6 +25,8 @@ export const LIMITS = {
   diagnostics: 100,
   /** Parameters of one check message. */
   params: 32,
+  /** Parts of one joined check message. */
+  parts: 4,
   /** A run request's files: how many, and characters in each. */
   files: 64,
   fileChars: 1_000_000,
@@ -136,13 +138,16 @@ export function clampMessage(m: SandboxMessage): SandboxMessage {
     }
     case 'check': {
       const r = m.result;
-      const params = r.params
-        ? Object.fromEntries(
-            Object.entries(r.params)
-              .slice(0, LIMITS.params)
-              .map(([k, v]) => [cut(k), typeof v === 'string' ? cut(v, LIMITS.text) : v])
-          )
-        : undefined;
+      const bound = (p: Record<string, string | number>) =>
+        Object.fromEntries(
+          Object.entries(p)
+            .slice(0, LIMITS.params)
+            .map(([k, v]) => [cut(k), typeof v === 'string' ? cut(v, LIMITS.text) : v])
+        );
+      const params = r.params ? bound(r.params) : undefined;
+      const parts = r.parts
+        ?.slice(0, LIMITS.parts)
+        .map((x) => ({ key: cut(x.key), ...(x.params && { params: bound(x.params) }) }));
       return {
         ...m,
         result: {
@@ -151,7 +156,8 @@ export function clampMessage(m: SandboxMessage): SandboxMessage {
           title: cut(r.title),
           message: cut(r.message, LIMITS.text),
           ...(r.key !== undefined && { key: cut(r.key) }),
-          ...(params && { params })
+          ...(params && { params }),
+          ...(parts && { parts })
         }
       };
     }

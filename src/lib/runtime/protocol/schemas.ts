@@ -164,7 +164,11 @@ const checkSchema = z.object({
   status: z.enum(['pass', 'fail', 'skipped']),
   message: text,
   key: label.optional(),
-  params: record(z.union([text, anyNumber]), LIMITS.params).optional()
+  params: record(z.union([text, anyNumber]), LIMITS.params).optional(),
+  parts: list(
+    z.object({ key: label, params: record(z.union([text, anyNumber]), LIMITS.params).optional() }),
+    LIMITS.parts
+  ).optional()
 });
 
 const errorSchema = z.object({

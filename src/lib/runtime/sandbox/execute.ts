@@ -81,7 +81,9 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
               id: check.id,
               title: check.title,
               status: 'skipped',
-              message: `runs on ${check.backends.join(' or ')} only`
+              message: `runs on ${check.backends.join(' or ')} only`,
+              key: 'kit.skipped',
+              params: { backends: check.backends.join(' or ') }
             };
           } else {
             try {
@@ -92,7 +94,8 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
                 status: o.pass ? 'pass' : 'fail',
                 message: o.message,
                 ...(o.key !== undefined && { key: o.key }),
-                ...(o.params !== undefined && { params: o.params })
+                ...(o.params !== undefined && { params: o.params }),
+                ...(o.parts !== undefined && { parts: o.parts })
               };
             } catch (e) {
               const error = toLearnerError(e, req.files);
@@ -101,7 +104,9 @@ export async function execute(runId: number, req: RunRequest, env: ExecuteEnv): 
                 id: check.id,
                 title: check.title,
                 status: 'fail',
-                message: `your code threw: ${error.message}`
+                message: `your code threw: ${error.message}`,
+                key: 'kit.threw',
+                params: { message: error.message }
               };
             }
             leaked += lab.finish();

@@ -37,6 +37,14 @@ export interface RunHandlers {
   onCheck?(result: CheckResult): void;
   onLog?(level: 'log' | 'warn' | 'error', text: string): void;
   onError?(error: LearnerError): void;
+  /** The run's AssemblyScript files were compiled (or found in the cache): which, and how long it took. */
+  onCompiled?(info: CompileInfo): void;
+}
+
+export interface CompileInfo {
+  files: string[];
+  ms: number;
+  cached: boolean;
 }
 
 export interface RunOutcome {
@@ -173,6 +181,8 @@ export class Sandbox {
       const names = Object.keys(r.modules).join(', ');
       const time = r.cached ? `cached, compiled earlier in ${Math.round(r.ms)} ms` : `${Math.round(r.ms)} ms`;
       this.deliver(a, () => a.handlers.onLog?.('log', `AssemblyScript: compiled ${names || 'nothing'} (${time})`));
+      const info = { files: Object.keys(r.modules), ms: r.ms, cached: r.cached };
+      this.deliver(a, () => a.handlers.onCompiled?.(info));
       const error = compileError(r.diagnostics);
       if (error) {
         this.deliver(a, () => a.handlers.onError?.(error));

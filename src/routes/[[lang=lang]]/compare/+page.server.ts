@@ -1,11 +1,15 @@
-import { lessons } from '$lib/lessons/loader';
+import { lessons, localized } from '$lib/lessons/loader';
 
-export function load() {
+export function entries() {
+  return [{}, { lang: 'ko' }];
+}
+
+export function load({ params }) {
   return {
     techniques: lessons().map((l) => ({
       slug: l.slug,
       number: l.number,
-      title: l.meta.title,
+      title: localized(l, params.lang ?? 'en').meta.title,
       runtimes: l.meta.runtimes,
       n: l.meta.sweep.n,
       solution: l.solution,

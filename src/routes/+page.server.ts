@@ -1,5 +1,0 @@
-import { courseMap } from '$lib/lessons/loader';
-
-export function load() {
-  return { lessons: courseMap() };
-}

@@ -1,0 +1,11 @@
+import { courseMap } from '$lib/lessons/loader';
+
+export function entries() {
+  return [{}, { lang: 'ko' }];
+}
+
+export function load({ params }) {
+  return {
+    lessons: courseMap(params.lang).flatMap((l) => (l.slug ? [{ slug: l.slug, number: l.number, title: l.title }] : []))
+  };
+}
