@@ -34,6 +34,10 @@ export const commonTextKo: Record<string, string> = {
   'all {count} values within atol {atol} + rtol {rtol} (max abs error {err})':
     '{count}개 값 모두 허용 오차 atol {atol} + rtol {rtol} 이내 (최대 절대 오차 {err})',
   'runs on {backends} only': '{backends}에서만 실행됩니다',
+  // The largest allocation of a probe, as checks quote it (largestAllocation in src/lib/lessons/kit.ts).
+  "buffer '{label}' ({size})": "버퍼 '{label}' ({size})",
+  "tensor '{label}' ({size})": "텐서 '{label}' ({size})",
+  "graph tensor '{name}' [{shape}] ({size})": "그래프 텐서 '{name}' [{shape}] ({size})",
   // Why a sweep point was not run (src/lib/bench/sweep.ts).
   'largest buffer {size} exceeds {limit} ({max})': '가장 큰 버퍼 {size}가 {limit} ({max})를 넘습니다',
   'needs {size}, over {limit} ({max})': '{size}가 필요해 {limit} ({max})를 넘습니다',
