@@ -4,7 +4,9 @@
  * without the mask and for a mask that hides a query from itself; the same on scores large enough
  * that a softmax without its row maximum overflows; on WASM, from a probe of one call, that the
  * graph writes the row softmax out instead of calling onnxruntime's Softmax; and their formula
- * for the bytes of the score matrix. The sweep times their attention over N on the page's backend.
+ * for the bytes of the score matrix. The output checks run on every backend, the simd one
+ * (attention.as.ts) included. The sweep times their attention over N on the page's backend; on
+ * simd, beside onnxruntime-web's naive graph (its wasm provider) on the same time chart.
  */
 import type { Tensor } from 'lab';
 import {
@@ -18,9 +20,11 @@ import {
   listN,
   matches,
   messages,
-  seeded
+  seeded,
+  warmUp
 } from '$lib/lessons/kit';
 import { type Lab, type LessonHarness, bytesOf } from '$lib/lessons/types';
+import { naiveAttention, naiveOnnxBytes } from '$lib/baselines/naive-attention';
 import { D, memory } from './memory';
 import { reference } from './reference';
 
@@ -143,13 +147,41 @@ export const harness: LessonHarness = {
     })
   ],
   async sweep(ctx, n) {
+    const { lab } = ctx;
     const attention = learner<Attention>(ctx, 'attention', ATTENTION);
-    await ctx.lab.sweep({
-      label: 'naive attention (your code)',
+    const setup = (size: number) => seeded(lab, { q: [size, D], k: [size, D], v: [size, D] }, 1);
+    if (ctx.backend !== 'simd') {
+      await lab.sweep({
+        label: 'naive attention (your code)',
+        n,
+        setup,
+        run: ({ q, k, v }) => attention(q, k, v),
+        bytes: (size) => bytesOf(memory, size)
+      });
+      return;
+    }
+    // simd: your kernel on one CPU thread, beside onnxruntime-web running the same naive graph
+    // (MatMul, Softmax, MatMul) on its wasm provider. Start onnxruntime first: its first run loads
+    // and compiles its WebAssembly, which would count in the first point.
+    const w = setup(64);
+    await warmUp(lab, () => attention(w.q, w.k, w.v));
+    await warmUp(lab, () => naiveAttention(lab, w.q, w.k, w.v));
+    await lab.sweep({
+      label: 'naive attention (your attention.as.ts, one thread)',
       n,
-      setup: (size) => seeded(ctx.lab, { q: [size, D], k: [size, D], v: [size, D] }, 1),
+      setup,
       run: ({ q, k, v }) => attention(q, k, v),
       bytes: (size) => bytesOf(memory, size)
+    });
+    await lab.sweep({
+      label: 'naive attention (onnxruntime-web graph)',
+      n,
+      setup,
+      run: ({ q, k, v }) => naiveAttention(lab, q, k, v),
+      bytes: (size) => {
+        const total = naiveOnnxBytes(size, D);
+        return { largest: total, total };
+      }
     });
   }
 };

@@ -7,7 +7,9 @@
  * normalisation, φ not applied, a state overwritten instead of added to). A probe then measures
  * what one call of the recurrent form allocates (GPU buffers, lab tensors, ONNX graph values) at two
  * lengths: nothing may grow with N², so the parallel form handed in as the recurrent one fails
- * there, though its outputs are right. The sweep races the learner's recurrent form against lesson 01's
+ * there, though its outputs are right. On the simd backend (recurrent.as.ts) the same checks run,
+ * and the probe counts the module's linear memory, grown in doubling steps of 64 KiB pages, so it
+ * measures at longer lengths. The sweep races the learner's recurrent form against lesson 01's
  * softmax attention, and plots what a decoder must keep.
  */
 import type { Tensor } from 'lab';
@@ -186,7 +188,10 @@ export const harness: LessonHarness = {
       async run(ctx) {
         const recurrent = formOf(ctx, 'recurrent');
         const options: Options = { featureMap: 'elu1', normalize: true };
-        const sizes = [256, 512] as const;
+        // On simd one allocation holds all of the module's memory, inputs and output included, and
+        // its allocator doubles it as it grows: at N = 512 that alone can reach N² bytes. Longer
+        // sequences keep N² far above anything of N·d floats.
+        const sizes = ctx.backend === 'simd' ? ([2048, 4096] as const) : ([256, 512] as const);
         const totals: number[] = [];
         let largest = '';
         for (const n of sizes) {
@@ -249,7 +254,10 @@ export const harness: LessonHarness = {
     for (let i = 0; i < 3; i++) await warmUp(lab, () => recurrent(tiny.q, tiny.k, tiny.v, options));
     await warmUp(lab, () => naiveAttention(lab, tiny.q, tiny.k, tiny.v));
     await lab.sweep({
-      label: 'linear attention, recurrent (your code)',
+      label:
+        ctx.backend === 'simd'
+          ? 'linear attention, recurrent (your recurrent.as.ts, one thread)'
+          : 'linear attention, recurrent (your code)',
       n,
       setup,
       run: ({ q, k, v }) => recurrent(q, k, v, options),

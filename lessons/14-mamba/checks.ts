@@ -6,9 +6,10 @@
  * sequential reference, on N = 1 and lengths that are not powers of 2, N_s = 1 among them.
  * (3) The ZOH-B toggle against an exact-ZOH float64 scan, with how far it moves y. (4, 5) The
  * structure, from the probes (structure.ts): ⌈log₂ N⌉ scan rounds, no [N, D, N_s] array in the
- * sequential form. The sweep
- * (sweep.ts) times the parallel form over N, then plots sequential vs parallel time and the
- * analytic bytes of the materialised and streamed forms.
+ * sequential form. On the simd backend the sequential form is scan.as.ts and the parallel form the
+ * WASM graph (graph.ts): the same checks, with hints naming those files. The sweep
+ * (sweep.ts) times the parallel form over N (on simd, the sequential scan.as.ts beside it), then
+ * plots sequential vs parallel time and the analytic bytes of the materialised and streamed forms.
  */
 import type { Tensor } from 'lab';
 import {
@@ -104,6 +105,7 @@ const label = ({ n, d, ns }: Shape) => `N = ${n}, D = ${d}, N_s = ${ns}`;
 function fileOf(backend: Backend, form: Form, part: 'discretise' | 'scan'): string {
   if (backend === 'webgpu')
     return part === 'discretise' ? 'discretise.wgsl' : form === 'sequential' ? 'scan.wgsl' : 'pscan.wgsl';
+  if (backend === 'simd') return form === 'sequential' ? 'scan.as.ts' : 'graph.ts';
   return form === 'sequential' ? 'cpu.ts' : 'graph.ts';
 }
 
@@ -164,7 +166,7 @@ function diagnose(ctx: LessonContext, y: Tensor, x: ScanInputs, form: Form): Mes
 async function scanHint(ctx: LessonContext, x: Inputs, y: Tensor, t: number): Promise<Message> {
   const file = fileOf(ctx.backend, 'parallel', 'scan');
   if (matches(ctx.lab, y, await run(ctx, x, 'sequential'), TOLERANCE)) return m('forms-agree');
-  if (ctx.backend === 'wasm' && t % 2 === 1) {
+  if (ctx.backend !== 'webgpu' && t % 2 === 1) {
     return t === 1 ? m('down-one', { file }) : m('down-odd', { below: t - 1, row: t, file });
   }
   if (ctx.backend === 'webgpu' && t === 1) return m('round-one', { file });

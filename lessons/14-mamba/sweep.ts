@@ -1,12 +1,17 @@
 /**
  * Lesson 14's sweep: the learner's parallel scan timed over N; the analytic bytes of the
  * materialised and streamed forms for a real Mamba layer; the scan's rounds against N, counted
- * from probes (one untimed call per N, up to 5 s); and sequential against parallel time.
+ * from probes (one untimed call per N, up to 5 s); and sequential against parallel time. On the
+ * simd backend the time chart also has the sequential form, scan.as.ts on one CPU thread, beside
+ * the parallel ONNX graph.
  */
 import type { SweepResult, Tensor } from 'lab';
 import { learner, warmUp } from '$lib/lessons/kit';
 import { type Backend, type LessonContext, type ProbeRecord, bytesOf } from '$lib/lessons/types';
 import { D, LAYER, NS, memory, minimalBuffers, streamedBuffers } from './memory';
+
+/** The streamed form's analytic bytes: inputs, output and the [D, N_s] state. */
+const streamed = { label: 'analytic, streamed form', buffers: (n: number) => streamedBuffers(n) };
 import { type Inputs, type Shape, makeInputs } from './reference';
 
 type Form = 'sequential' | 'parallel';
@@ -28,6 +33,16 @@ export async function sweep(ctx: LessonContext, n: number[]): Promise<void> {
     run: (x) => scan(x, 'parallel'),
     bytes: (size) => bytesOf(memory, size)
   });
+  if (ctx.backend === 'simd') {
+    await warmUp(ctx.lab, () => scan(makeInputs(ctx.lab, shape(n[0]), 1), 'sequential'));
+    await ctx.lab.sweep({
+      label: 'sequential scan (your scan.as.ts, one thread)',
+      n,
+      setup: (size) => makeInputs(ctx.lab, shape(size), 1),
+      run: (x) => scan(x, 'sequential'),
+      bytes: (size) => bytesOf(streamed, size)
+    });
+  }
   // The two analytic curves for a real layer's width, where the difference decides what fits.
   const { d, ns } = LAYER;
   const mib = (buffers: (n: number, d: number, ns: number) => { bytes: number }[]) =>

@@ -1,9 +1,10 @@
 /**
  * The simd backend in real Chromium, WebGPU off: the learner's AssemblyScript is compiled by the
  * app's compiler worker, loaded only when an `.as.ts` file first runs, and instantiated inside the
- * sandbox. Lesson 05's starter fails Check and its solution passes and fills the charts; a compile
- * error becomes an editor marker on the learner's line; a module that never returns is stopped,
- * and one that grows its memory to the limit ends with the reason, the page answering throughout.
+ * sandbox. Lesson 05's starter fails Check and its solution passes and fills the charts, and so do
+ * those of the other lessons with AssemblyScript kernels (01, 11, 14); a compile error becomes an
+ * editor marker on the learner's line; a module that never returns is stopped, and one that grows
+ * its memory to the limit ends with the reason, the page answering throughout.
  */
 import { type Page, expect, test } from '@playwright/test';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -76,6 +77,43 @@ test('lesson 05 on simd: the compiler loads only on the first run; starter fails
   expect(await measured.count()).toBeGreaterThanOrEqual(2);
   expect(errors).toEqual([]);
 });
+
+/** The other lessons with an AssemblyScript kernel, and its file. */
+const KERNELS = [
+  ['01-attention', 'attention.as.ts'],
+  ['11-linear-attention', 'recurrent.as.ts'],
+  ['14-mamba', 'scan.as.ts']
+] as const;
+
+for (const [slug, file] of KERNELS) {
+  test(`lesson ${slug} on simd: starter fails Check, solution passes it and fills the time chart`, async ({ page }) => {
+    const errors = watchErrors(page);
+    await page.goto(`/lessons/${slug}`);
+    await expect(page.getByTestId('backend-badge')).not.toHaveAttribute('data-backend', 'detecting');
+    await page.getByTestId('backend-select').selectOption('simd');
+    await useQuickSweep(page);
+
+    await page.getByTestId('check').click();
+    await waitIdle(page);
+    await expect(page.getByTestId('check-result')).toHaveAttribute('data-status', 'fail');
+    const compiled = new RegExp(`AssemblyScript: compiled ${file.replace(/\./g, '\\.')} \\(`);
+    await expect(page.getByTestId('console')).toContainText(compiled);
+
+    await page.getByTestId('show-solution').click();
+    await page.getByTestId('check').click();
+    await waitIdle(page);
+    const result = page.getByTestId('check-result');
+    await expect(result, (await result.textContent()) ?? '').toHaveAttribute('data-status', 'pass');
+
+    await page.getByTestId('run').click();
+    await waitIdle(page);
+    await expect(page.getByTestId('errors')).toHaveCount(0);
+    const measured = await page.locator('[data-testid=results-table] tbody tr[data-status=measured]').count();
+    expect(measured).toBeGreaterThanOrEqual(2);
+    await expect(page.getByTestId('chart-time')).toHaveAttribute('data-points', String(measured));
+    expect(errors).toEqual([]);
+  });
+}
 
 test("a compile error is shown on the learner's line, as an editor marker", async ({ page }) => {
   // An error that only the AssemblyScript compiler sees (for TypeScript, 8.5 is a number), near

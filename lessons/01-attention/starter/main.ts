@@ -1,8 +1,9 @@
 /**
  * Lesson 01: naive causal softmax attention for one head, O = softmax(QKᵀ/√d + mask) V.
- * `attention` runs on the page's backend: your WGSL kernel on WebGPU, or an ONNX graph on WASM.
+ * `attention` runs on the page's backend: your WGSL kernel on WebGPU, an ONNX graph on WASM, or on
+ * the simd backend attention.as.ts, AssemblyScript compiled to WebAssembly with SIMD.
  */
-import { backend, gpu, onnx, type Tensor } from 'lab';
+import { backend, gpu, onnx, simd, type Tensor } from 'lab';
 import shader from './attention.wgsl';
 
 /** Bytes of one head's N×N float32 score matrix. */
@@ -13,7 +14,19 @@ export function scoreBytes(n: number): number {
 
 /** Causal attention: q, k, v are [N, d]; returns o, [N, d]. */
 export async function attention(q: Tensor, k: Tensor, v: Tensor): Promise<Tensor> {
+  if (backend === 'simd') return attentionSimd(q, k, v);
   return backend === 'webgpu' ? attentionWebGpu(q, k, v) : attentionOnnx(q, k, v);
+}
+
+/** The simd backend: q, k, v into the module's memory, one call of attention.as.ts, o back out. */
+function attentionSimd(q: Tensor, k: Tensor, v: Tensor): Tensor {
+  const [n, d] = q.shape;
+  if (d % 4 !== 0) throw new Error(`attention.as.ts reads rows as f32x4s, so d must be a multiple of 4, got ${d}`);
+  const m = simd.instantiate('attention.as.ts');
+  const [pq, pk, pv] = [m.put(q), m.put(k), m.put(v)];
+  const [scores, po] = [m.alloc(n * n), m.alloc(n * d)]; // the N×N score matrix, as on the GPU
+  m.exports.attention(pq, pk, pv, scores, po, n, d);
+  return m.get(po, [n, d]);
 }
 
 async function attentionWebGpu(q: Tensor, k: Tensor, v: Tensor): Promise<Tensor> {

@@ -4,9 +4,11 @@
  *   o_t = Σ_{s≤t} (φ(q_t)·φ(k_s)) v_s = S_tᵀ φ(q_t),   S_t = S_{t−1} + φ(k_t) v_tᵀ   (dk×dv)
  * normalised: o_t = S_tᵀ φ(q_t) / φ(q_t)·z_t, with z_t = z_{t−1} + φ(k_t).
  * WebGPU runs your WGSL. WASM runs the recurrence as plain TypeScript loops (a recurrence is a loop,
- * and the lab's ONNX graphs have no loop op) and the parallel form as an ONNX graph.
+ * and the lab's ONNX graphs have no loop op) and the parallel form as an ONNX graph. The simd
+ * backend runs the recurrence as recurrent.as.ts, AssemblyScript compiled to WebAssembly with SIMD
+ * (φ and the parallel form as on WASM).
  */
-import { backend, gpu, onnx, tensors, type GpuBuffer, type Tensor } from 'lab';
+import { backend, gpu, onnx, simd, tensors, type GpuBuffer, type Tensor } from 'lab';
 import phiShader from './phi.wgsl';
 import recurrentShader from './recurrent.wgsl';
 import parallelShader from './parallel.wgsl';
@@ -36,6 +38,7 @@ export async function featureMap(x: Tensor, kind: FeatureMap): Promise<Tensor> {
 export async function recurrent(q: Tensor, k: Tensor, v: Tensor, options: Options): Promise<Tensor> {
   const [n, dk] = q.shape;
   const dv = v.shape[1];
+  if (backend === 'simd') return recurrentSimd(q, k, v, options);
   if (backend === 'webgpu') {
     if (dk > 64) throw new Error(`recurrent.wgsl keeps a column of S in MAX_DK = 64 registers; dk = ${dk}`);
     const o = gpu.output([n, dv], 'o');
@@ -74,6 +77,24 @@ export async function recurrent(q: Tensor, k: Tensor, v: Tensor, options: Option
     }
   }
   return o;
+}
+
+/**
+ * The simd backend: φ(q), φ(k) and v into the module's memory with a zeroed state S (dk×dv) and z
+ * (dk), one call of recurrent.as.ts, o back out.
+ */
+async function recurrentSimd(q: Tensor, k: Tensor, v: Tensor, options: Options): Promise<Tensor> {
+  const [n, dk] = q.shape;
+  const dv = v.shape[1];
+  if (dv % 4 !== 0)
+    throw new Error(`recurrent.as.ts reads rows of S as f32x4s, so dv must be a multiple of 4, got ${dv}`);
+  const fq = await featureMap(q, options.featureMap);
+  const fk = await featureMap(k, options.featureMap);
+  const m = simd.instantiate('recurrent.as.ts');
+  const [pq, pk, pv, po] = [m.put(fq), m.put(fk), m.put(v), m.alloc(n * dv)];
+  const [S, z] = [m.alloc(dk * dv), m.alloc(dk)]; // the whole memory of the past, whatever N is
+  m.exports.recurrent(pq, pk, pv, po, n, dk, dv, options.normalize ? 1 : 0, S, z);
+  return m.get(po, [n, dv]);
 }
 
 /** Parallel form: (φ(Q)φ(K)ᵀ ⊙ M) V, every pair s ≤ t at once: N² scores, no state. */

@@ -2,9 +2,11 @@
  * Lesson 14: Mamba's selective scan, x_t = exp(Δ_t A) ⊙ x_{t−1} + Δ_t B_t u_t, y_t = C_t · x_t + D ⊙ u_t,
  * in two forms: sequential (one step after another, state streamed) and parallel (a scan over the
  * associative operator, state materialised). On WebGPU both are your WGSL; on WASM the sequential
- * form is plain TypeScript (cpu.ts) and the parallel form an ONNX graph (graph.ts).
+ * form is plain TypeScript (cpu.ts) and the parallel form an ONNX graph (graph.ts). On the simd
+ * backend the sequential form is scan.as.ts, AssemblyScript compiled to WebAssembly with SIMD, and
+ * the parallel form the same ONNX graph as on WASM.
  */
-import { backend, gpu, tensors, type GpuBuffer, type Tensor } from 'lab';
+import { backend, gpu, simd, tensors, type GpuBuffer, type Tensor } from 'lab';
 import { sequentialScan } from './cpu';
 import discretiseWgsl from './discretise.wgsl';
 import expandWgsl from './expand.wgsl';
@@ -33,7 +35,38 @@ export interface ScanInputs {
 /** The selective scan of one sequence; returns y, [N, D]. */
 export async function selectiveScan(x: ScanInputs, form: Form = 'sequential', bRule: BRule = B_RULE): Promise<Tensor> {
   if (backend === 'webgpu') return scanWebGpu(x, form, bRule);
+  if (backend === 'simd' && form === 'sequential') return scanSimd(x, bRule);
   return form === 'sequential' ? sequentialScan(x, bRule) : parallelScan(x, bRule);
+}
+
+/** `rows` rows of `t`'s `cols` columns, widened to `width` columns filled with `fill`. */
+function padColumns(t: Tensor, rows: number, cols: number, width: number, fill: number): Tensor {
+  if (width === cols) return t;
+  const out = tensors.zeros([rows, width]);
+  for (let r = 0; r < rows; r++) {
+    out.data.fill(fill, r * width + cols, (r + 1) * width);
+    out.data.set(t.data.subarray(r * cols, (r + 1) * cols), r * width);
+  }
+  return out;
+}
+
+/**
+ * The simd backend's sequential form: the inputs into the module's memory, one call of scan.as.ts,
+ * y back out. N_s is padded to a multiple of 4 (whole f32x4s) with states that stay 0: A = −1
+ * (ā in (0, 1)), B = 0 (no input) and C = 0 (never read out).
+ */
+function scanSimd(x: ScanInputs, bRule: BRule): Tensor {
+  const [n, d] = x.u.shape;
+  const ns = x.A.shape[1];
+  const width = Math.ceil(ns / 4) * 4;
+  const m = simd.instantiate('scan.as.ts');
+  const [u, delta] = [m.put(x.u), m.put(x.delta)];
+  const A = m.put(padColumns(x.A, d, ns, width, -1));
+  const [B, C] = [m.put(padColumns(x.B, n, ns, width, 0)), m.put(padColumns(x.C, n, ns, width, 0))];
+  const skip = x.D ? m.put(x.D) : m.alloc(d);
+  const [y, state] = [m.alloc(n * d), m.alloc(d * width)]; // the state: [D, N_s], whatever N is
+  m.exports.scan(u, delta, A, B, C, skip, y, n, d, width, bRule === 'zoh' ? 1 : 0, state);
+  return m.get(y, [n, d]);
 }
 
 async function scanWebGpu(x: ScanInputs, form: Form, bRule: BRule): Promise<Tensor> {
