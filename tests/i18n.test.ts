@@ -20,7 +20,7 @@ import { runInNode } from './support/run-in-node';
  * Interface strings that are the same in Korean: names and symbols. Anything else equal to its
  * English is an untranslated string.
  */
-const SAME_IN_KOREAN = new Set<string>(['site.name', 'backend.webgpu', 'backend.wasm', 'backend.simd', 'lang.name']);
+const SAME_IN_KOREAN = new Set<string>(['site.name', 'backend.webgpu', 'backend.wasm', 'backend.simd']);
 
 /** Words a chart label or title may keep in English: units, names, symbols. */
 const KEPT_WORDS = new Set(
