@@ -37,7 +37,8 @@ const config = {
   kit: {
     adapter: adapter({ pages: `build${suffix}`, assets: `build${suffix}`, fallback: undefined, strict: true }),
     outDir: `.svelte-kit${suffix}`,
-    paths: { base },
+    // Absolute paths: a page's links to itself in the other language are built from its path and the base.
+    paths: { base, relative: false },
     // The service worker comes from @vite-pwa/sveltekit (vite.config.ts), registered by the page.
     serviceWorker: { register: false },
     prerender: { handleHttpError: 'fail', handleMissingId: 'fail' },
