@@ -13,8 +13,15 @@ export interface StorageNotice {
   key: string | null;
 }
 
-const sameNames = (a: Record<string, string>, b: Record<string, string>) =>
-  Object.keys(a).sort().join('\u0000') === Object.keys(b).sort().join('\u0000');
+/**
+ * A saved copy in the lesson's current files: as it is when its names are the starter's; with the
+ * starter's new files added when the lesson has gained files since it was saved (a new backend's
+ * kernel); null when it holds a file the lesson no longer has (another version of the lesson).
+ */
+function fitToStarter(saved: Record<string, string>, starter: Record<string, string>): Record<string, string> | null {
+  if (!Object.keys(saved).every((name) => name in starter)) return null;
+  return { ...starter, ...saved };
+}
 
 export class LessonFiles {
   files = $state<Record<string, string>>({});
@@ -45,9 +52,10 @@ export class LessonFiles {
   load(): void {
     const saved = this.store.loadCode(this.id);
     if (saved.invalid) this.notices.push({ kind: 'code', key: saved.quarantined });
-    // A copy with other file names belongs to another version of the lesson: the starter wins.
-    if (saved.value && sameNames(saved.value.files, this.starter)) {
-      this.files = saved.value.files;
+    // A copy with a file the lesson no longer has belongs to another version of it: the starter wins.
+    const files = saved.value ? fitToStarter(saved.value.files, this.starter) : null;
+    if (saved.value && files) {
+      this.files = files;
       this.outdated = saved.value.starter !== this.#starterPrint;
       this.revision++;
       this.version++;
@@ -82,7 +90,8 @@ export class LessonFiles {
     this.store.clearUndo(this.id);
     this.canUndo = false;
     if (previous.invalid) this.notices.push({ kind: 'undo', key: previous.quarantined });
-    if (previous.value && sameNames(previous.value, this.starter)) this.#set(previous.value);
+    const files = previous.value ? fitToStarter(previous.value, this.starter) : null;
+    if (files) this.#set(files);
   }
 
   snapshot(): Record<string, string> {
