@@ -60,6 +60,8 @@ test('lesson 05 on simd: the compiler loads only on the first run; starter fails
   await waitIdle(page);
   await expect(page.getByTestId('check-result')).toHaveAttribute('data-status', 'fail');
   await expect(page.getByTestId('console')).toContainText(/AssemblyScript: compiled flash\.as\.ts \(\d+ ms\)/);
+  // The compile time is shown beside the run's status, not only in the console.
+  await expect(page.getByTestId('compile-time')).toHaveText(/flash\.as\.ts compiled to WebAssembly in \d+ ms/);
   expect(js.compiler.length, 'the compiler was fetched for the first simd run').toBeGreaterThan(0);
 
   await page.getByTestId('show-solution').click();
@@ -73,6 +75,7 @@ test('lesson 05 on simd: the compiler loads only on the first run; starter fails
   await expect(page.getByTestId('errors')).toHaveCount(0);
   // The same sources again: the modules come from the cache.
   await expect(page.getByTestId('console')).toContainText(/AssemblyScript: compiled flash\.as\.ts \(cached/);
+  await expect(page.getByTestId('compile-time')).toHaveText(/flash\.as\.ts unchanged, its module reused/);
   const measured = page.locator('[data-testid=results-table] tbody tr[data-status=measured]');
   expect(await measured.count()).toBeGreaterThanOrEqual(2);
   expect(errors).toEqual([]);
