@@ -2,6 +2,7 @@
  * What this browser can run: a WebGPU adapter (and which), or why not; and how many threads the
  * WASM backend gets. Shown in the backend badge and in every chart's caption.
  */
+import { t } from '$lib/i18n';
 import { wasmThreads } from './ort/threads';
 import type { RunContext } from '$lib/charts/export';
 import { type Backend, BACKEND_LABELS } from './backends';
@@ -18,7 +19,7 @@ export interface Capabilities {
     maxBindingBytes: number;
     adapterMaxBindingBytes: number;
   } | null;
-  /** Why WebGPU is unavailable, when it is. */
+  /** Why WebGPU is unavailable, when it is (in the page's language). */
   reason: string | null;
   wasmThreads: number;
   isolated: boolean;
@@ -38,11 +39,11 @@ export async function detect(): Promise<Capabilities> {
     browser: browserName()
   };
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return { ...base, webgpu: null, reason: 'this browser has no navigator.gpu' };
+  if (!gpu) return { ...base, webgpu: null, reason: t('backend.reason.noApi') };
   try {
     const adapter = await gpu.requestAdapter();
     if (!adapter)
-      return { ...base, webgpu: null, reason: 'no WebGPU adapter was found (blocklisted GPU, or WebGPU turned off)' };
+      return { ...base, webgpu: null, reason: t('backend.reason.noAdapter') };
     const info = adapter.info;
     const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || info.description || 'unknown adapter';
     return {
@@ -60,7 +61,7 @@ export async function detect(): Promise<Capabilities> {
       reason: null
     };
   } catch (e) {
-    return { ...base, webgpu: null, reason: `requesting an adapter failed: ${(e as Error).message}` };
+    return { ...base, webgpu: null, reason: t('backend.reason.failed', { error: (e as Error).message }) };
   }
 }
 
