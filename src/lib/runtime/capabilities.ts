@@ -42,8 +42,7 @@ export async function detect(): Promise<Capabilities> {
   if (!gpu) return { ...base, webgpu: null, reason: t('backend.reason.noApi') };
   try {
     const adapter = await gpu.requestAdapter();
-    if (!adapter)
-      return { ...base, webgpu: null, reason: t('backend.reason.noAdapter') };
+    if (!adapter) return { ...base, webgpu: null, reason: t('backend.reason.noAdapter') };
     const info = adapter.info;
     const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || info.description || 'unknown adapter';
     return {
