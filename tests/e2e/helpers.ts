@@ -66,3 +66,15 @@ export async function seedStorage(page: Page, entries: Record<string, string>): 
 export async function useQuickSweep(page: Page): Promise<void> {
   await page.getByTestId('sweep-size').selectOption('quick');
 }
+
+/** Show the solution, Check it (it must pass), then Run its sweep, which must end without an error. */
+export async function solveCheckAndRun(page: Page): Promise<void> {
+  await page.getByTestId('show-solution').click();
+  await page.getByTestId('check').click();
+  await waitIdle(page);
+  const result = page.getByTestId('check-result');
+  await expect(result, (await result.textContent()) ?? '').toHaveAttribute('data-status', 'pass');
+  await page.getByTestId('run').click();
+  await waitIdle(page);
+  await expect(page.getByTestId('errors')).toHaveCount(0);
+}

@@ -5,7 +5,15 @@
  * quick sweep (three smallest lengths, one repeat): the charts' behaviour, not the numbers, is tested.
  */
 import { expect, test } from '@playwright/test';
-import { expectedBackend, lessonSlugs, useQuickSweep, waitForBadge, waitIdle, watchErrors } from './helpers';
+import {
+  expectedBackend,
+  lessonSlugs,
+  solveCheckAndRun,
+  useQuickSweep,
+  waitForBadge,
+  waitIdle,
+  watchErrors
+} from './helpers';
 
 for (const slug of lessonSlugs) {
   test.describe(`lesson ${slug}`, () => {
@@ -21,15 +29,7 @@ for (const slug of lessonSlugs) {
       await waitIdle(page);
       await expect(page.getByTestId('check-result')).toHaveAttribute('data-status', 'fail');
 
-      await page.getByTestId('show-solution').click();
-      await page.getByTestId('check').click();
-      await waitIdle(page);
-      const result = page.getByTestId('check-result');
-      await expect(result, (await result.textContent()) ?? '').toHaveAttribute('data-status', 'pass');
-
-      await page.getByTestId('run').click();
-      await waitIdle(page);
-      await expect(page.getByTestId('errors')).toHaveCount(0);
+      await solveCheckAndRun(page);
       const rows = page.locator('[data-testid=results-table] tbody tr');
       const measured = await page.locator('[data-testid=results-table] tbody tr[data-status=measured]').count();
       expect(await rows.count()).toBeGreaterThan(0);

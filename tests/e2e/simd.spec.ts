@@ -9,7 +9,7 @@
 import { type Page, expect, test } from '@playwright/test';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { seedCode, useQuickSweep, waitIdle, watchErrors } from './helpers';
+import { seedCode, solveCheckAndRun, useQuickSweep, waitIdle, watchErrors } from './helpers';
 
 /** Every JavaScript file the page fetches, and whether it holds the AssemblyScript compiler. */
 function watchCompiler(page: Page): { urls: string[]; compiler: string[] } {
@@ -102,15 +102,7 @@ for (const [slug, file] of KERNELS) {
     const compiled = new RegExp(`AssemblyScript: compiled ${file.replace(/\./g, '\\.')} \\(`);
     await expect(page.getByTestId('console')).toContainText(compiled);
 
-    await page.getByTestId('show-solution').click();
-    await page.getByTestId('check').click();
-    await waitIdle(page);
-    const result = page.getByTestId('check-result');
-    await expect(result, (await result.textContent()) ?? '').toHaveAttribute('data-status', 'pass');
-
-    await page.getByTestId('run').click();
-    await waitIdle(page);
-    await expect(page.getByTestId('errors')).toHaveCount(0);
+    await solveCheckAndRun(page);
     const measured = await page.locator('[data-testid=results-table] tbody tr[data-status=measured]').count();
     expect(measured).toBeGreaterThanOrEqual(2);
     await expect(page.getByTestId('chart-time')).toHaveAttribute('data-points', String(measured));
