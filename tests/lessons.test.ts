@@ -26,6 +26,15 @@ describe.each(all.map((l) => [l.slug, l] as const))('lesson %s', (slug, lesson) 
     expect(results.some((r) => r.status === 'pass')).toBe(true);
   });
 
+  test('is in Korean: README.ko.md and ko.json, translated from the current README.md', () => {
+    const dir = `lessons/${slug}`;
+    expect(lesson.ko, `${dir} needs README.ko.md and ko.json (see docs/glossary.ko.md)`).not.toBeNull();
+    expect(
+      lesson.ko?.source,
+      `${dir}/README.ko.md was translated from another version of README.md: bring the translation up to date, then set its source to \`sha256sum ${dir}/README.md\``
+    ).toBe(lesson.sourceHash);
+  });
+
   test('starter, and starter with the solution laid over it, type-check against the lesson API', () => {
     expect(typecheck(lesson.starter)).toEqual([]);
     expect(typecheck(lesson.solution)).toEqual([]);
