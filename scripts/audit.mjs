@@ -3,7 +3,7 @@
  * slow 4G network, both simulated) over the built site's lesson pages, three runs each, and the
  * median of each number. Writes JSON and a markdown table to bench-results/. Scores are never
  * asserted in a test: they depend on the machine; quote them with it.
- * Usage: npm run audit [-- --lessons 01-attention,05-flash-attention --runs 3 --desktop]
+ * Usage: npm run audit [-- --lessons 01-attention,05-flash-attention --runs 3 --desktop --lang ko]
  */
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
@@ -20,6 +20,8 @@ const arg = (name, fallback) => {
 const port = Number(arg('port', '4320'));
 const runs = Number(arg('runs', '3'));
 const desktop = process.argv.includes('--desktop');
+/** The pages' language: 'en' (/lessons/…) or 'ko' (/ko/lessons/…). */
+const lang = arg('lang', 'en');
 const lessons = arg('lessons', '').split(',').filter(Boolean);
 const slugs = lessons.length
   ? lessons
@@ -41,7 +43,7 @@ const browser = await chromium.launch({ executablePath, args: [...quietArgs, `--
 const pages = [];
 try {
   for (const slug of slugs) {
-    const url = `http://localhost:${port}/lessons/${slug}`;
+    const url = `http://localhost:${port}${lang === 'en' ? '' : `/${lang}`}/lessons/${slug}`;
     const samples = [];
     for (let r = 0; r < runs; r++) {
       const result = await lighthouse(
@@ -79,7 +81,7 @@ const machine = `${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores,
   .map((x) => x.toFixed(1))
   .join(' ')}`;
 const profile = desktop ? 'desktop' : 'mobile (simulated: 4× CPU slowdown, slow 4G)';
-let md = `# SpeedLab audit: Lighthouse 12, ${profile}\n\n${new Date().toISOString()} · ${machine} · median of ${runs} runs per page\n\n`;
+let md = `# SpeedLab audit: Lighthouse 12, ${profile}, pages in ${lang === 'ko' ? 'Korean' : 'English'}\n\n${new Date().toISOString()} · ${machine} · median of ${runs} runs per page\n\n`;
 md +=
   '| lesson | performance | FCP ms | LCP ms | TBT ms | TTI ms | CLS | JS boot-up ms | bytes |\n|---|---|---|---|---|---|---|---|---|\n';
 for (const p of pages) {
