@@ -19,6 +19,7 @@ import {
   expectClose,
   expectTensor,
   fail,
+  join,
   learner,
   matches,
   messages
@@ -176,7 +177,8 @@ async function scanHint(ctx: LessonContext, x: Inputs, y: Tensor, t: number): Pr
   return m('operator', { file });
 }
 
-const texts = (hints: Message[]) => hints.map((h) => h.text).join(' ') || null;
+/** Several hints as one message (each part keeps its key, so a translation renders them all). */
+const texts = (hints: Message[]) => (hints.length > 0 ? join(hints[0], ...hints.slice(1)) : null);
 
 export const harness: LessonHarness = {
   checks: [
@@ -194,7 +196,7 @@ export const harness: LessonHarness = {
               variant({ ...x, C: { shape: x.C.shape, data: new Float32Array(x.C.data.length) } }),
               TOLERANCE
             )
-              ? m('no-state', { file: fileOf(ctx.backend, 'sequential', 'scan') }).text
+              ? m('no-state', { file: fileOf(ctx.backend, 'sequential', 'scan') })
               : texts(diagnose(ctx, y, x, 'sequential'))
           );
         }

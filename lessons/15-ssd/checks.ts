@@ -19,6 +19,7 @@ import {
   expectClose,
   expectTensor,
   fail,
+  join,
   learner,
   matches,
   messages
@@ -50,7 +51,7 @@ const m = messages('15-ssd', {
   v: 'v must be head h of x, times Δ: v_t = Δ_{t,h} x_{t,h}.',
   'g-no-step': 'g = A is missing the step: the decay is a_t = e^{Δ_t A}, so g_t = Δ_t·A_h.',
   g: 'g must be the log decay of head h, g_t = Δ_{t,h}·A_h (≤ 0).',
-  head: 'head {head}: {hints}',
+  head: 'head {head}:',
   'gla-vs-recurrence': 'head {head}: gated linear attention of your (q, k, v, g) vs the recurrence',
   matches: 'matches the recurrence for L = {cases} with C = {chunks}',
   duality: 'on {heads} heads, lesson 13’s layer reproduces the SSM recurrence (largest difference {worst})',
@@ -187,7 +188,7 @@ export const harness: LessonHarness = {
             g: expectTensor(map.g, [L], 'toGla → g')
           };
           const hints = mapHints(lab, got, i, h);
-          if (hints.length > 0) fail(m('head', { head: h, hints: hints.map((x) => x.text).join(' ') }));
+          if (hints.length > 0) fail(join(m('head', { head: h }), ...hints));
           const o = lab.tensors.from([L, Pw], gla(got.q, got.k, got.v, got.g).data);
           const yh = { shape: [L, Pw], data: headOf(y.data, L, H, Pw, h) };
           expectClose(lab, o, yh, TOLERANCE, m('gla-vs-recurrence', { head: h }).text, 'gated linear attention');
