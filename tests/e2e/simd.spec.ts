@@ -64,15 +64,7 @@ test('lesson 05 on simd: the compiler loads only on the first run; starter fails
   await expect(page.getByTestId('compile-time')).toHaveText(/flash\.as\.ts compiled to WebAssembly in \d+ ms/);
   expect(js.compiler.length, 'the compiler was fetched for the first simd run').toBeGreaterThan(0);
 
-  await page.getByTestId('show-solution').click();
-  await page.getByTestId('check').click();
-  await waitIdle(page);
-  const result = page.getByTestId('check-result');
-  await expect(result, (await result.textContent()) ?? '').toHaveAttribute('data-status', 'pass');
-
-  await page.getByTestId('run').click();
-  await waitIdle(page);
-  await expect(page.getByTestId('errors')).toHaveCount(0);
+  await solveCheckAndRun(page);
   // The same sources again: the modules come from the cache.
   await expect(page.getByTestId('console')).toContainText(/AssemblyScript: compiled flash\.as\.ts \(cached/);
   await expect(page.getByTestId('compile-time')).toHaveText(/flash\.as\.ts unchanged, its module reused/);

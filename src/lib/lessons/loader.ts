@@ -146,7 +146,6 @@ export interface MapEntry {
 export function localized(l: Lesson, lang: string) {
   const ko = lang === 'ko' ? l.ko : null;
   return {
-    lang: ko ? 'ko' : 'en',
     meta: ko?.meta ?? l.meta,
     html: ko?.html ?? l.html,
     hintsHtml: ko?.hintsHtml ?? l.hintsHtml,
